@@ -1,0 +1,212 @@
+//! The calls a bench can make, and the connections they go over.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use tonic::metadata::MetadataValue;
+use tonic::transport::{Channel, Endpoint};
+
+use super::BenchConfig;
+use crate::pb;
+use crate::pb::interaction_service_client::InteractionServiceClient;
+
+/// What to call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// `grpc.health.v1.Health/Check`: the no-op baseline (no auth, no store).
+    Health,
+    /// `FindOrCreatePhoneCallInteraction` with a fresh call id: a real insert
+    /// (interaction row + outbox row) per request.
+    CreateInteraction,
+    /// `FindOrCreatePhoneCallInteraction` with one fixed call id: the
+    /// idempotent-replay path (a read).
+    ReplayInteraction,
+    /// `GetInteraction` of one interaction.
+    GetInteraction,
+    /// `ListInteractions`, first page of 20, newest first.
+    ListInteractions,
+    /// Genesys REST `POST /api/v2/ucs/interactions` `FindPhoneCall` with a
+    /// fresh call id, over HTTP/1.1: the REST twin of `create-interaction`.
+    RestFindPhoneCall,
+}
+
+impl Scenario {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Health => "health (no-op)",
+            Scenario::CreateInteraction => "create-interaction",
+            Scenario::ReplayInteraction => "replay-interaction",
+            Scenario::GetInteraction => "get-interaction",
+            Scenario::ListInteractions => "list-interactions",
+            Scenario::RestFindPhoneCall => "rest-find-phone-call",
+        }
+    }
+}
+
+type HttpClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<bytes::Bytes>,
+>;
+
+/// Connections and fixtures for one scenario.
+pub struct Driver {
+    scenario: Scenario,
+    channels: Vec<Channel>,
+    http: HttpClient,
+    base: String,
+    authorization: MetadataValue<tonic::metadata::Ascii>,
+    run: String,
+    /// A resource created up front, for scenarios that read one.
+    fixture: String,
+}
+
+impl Driver {
+    /// Opens the connections and creates any fixture the scenario reads.
+    pub async fn connect(config: &BenchConfig, scenario: Scenario, run: &str) -> anyhow::Result<Driver> {
+        let mut channels = Vec::with_capacity(config.connections.max(1));
+        for _ in 0..config.connections.max(1) {
+            // One `Endpoint::connect` per channel: each is its own HTTP/2
+            // connection.
+            let channel = Endpoint::from(config.target.clone())
+                .tcp_nodelay(true)
+                .connect_timeout(Duration::from_secs(5))
+                .connect()
+                .await
+                .with_context(|| format!("connecting to {}", config.target))?;
+            channels.push(channel);
+        }
+        let authorization = format!("Bearer {}", config.token)
+            .parse()
+            .context("--token is not a valid header value")?;
+        let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        connector.set_nodelay(true);
+        let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .pool_max_idle_per_host(config.concurrency.max(1))
+            .build(connector);
+        let mut driver = Driver {
+            scenario,
+            channels,
+            http,
+            base: config.target.to_string().trim_end_matches('/').to_owned(),
+            authorization,
+            run: run.to_owned(),
+            fixture: String::new(),
+        };
+        if matches!(scenario, Scenario::GetInteraction | Scenario::ReplayInteraction) {
+            let created = InteractionServiceClient::new(driver.channels[0].clone())
+                .find_or_create_phone_call_interaction(
+                    driver.authorized(find_phone_call(&format!("bench-{run}-fixture"))),
+                )
+                .await
+                .context("creating the fixture interaction (is --token valid?)")?;
+            driver.fixture = created
+                .into_inner()
+                .interaction
+                .map(|i| i.name)
+                .unwrap_or_default();
+        }
+        Ok(driver)
+    }
+
+    /// The scenario driven.
+    pub fn scenario(&self) -> Scenario {
+        self.scenario
+    }
+
+    fn authorized<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request
+            .metadata_mut()
+            .insert("authorization", self.authorization.clone());
+        request
+    }
+
+    /// Makes call number `n` from `worker`; `Err` describes a failure.
+    pub async fn call(&self, worker: usize, n: u64) -> Result<(), String> {
+        let channel = self.channels[worker % self.channels.len()].clone();
+        let outcome = match self.scenario {
+            Scenario::Health => tonic_health::pb::health_client::HealthClient::new(channel)
+                .check(tonic_health::pb::HealthCheckRequest::default())
+                .await
+                .map(drop),
+            Scenario::CreateInteraction => {
+                let request = find_phone_call(&format!("bench-{}-{n}", self.run));
+                InteractionServiceClient::new(channel)
+                    .find_or_create_phone_call_interaction(self.authorized(request))
+                    .await
+                    .map(drop)
+            }
+            Scenario::ReplayInteraction => {
+                let request = find_phone_call(&format!("bench-{}-fixture", self.run));
+                InteractionServiceClient::new(channel)
+                    .find_or_create_phone_call_interaction(self.authorized(request))
+                    .await
+                    .map(drop)
+            }
+            Scenario::GetInteraction => {
+                let request = pb::GetInteractionRequest {
+                    name: self.fixture.clone(),
+                };
+                InteractionServiceClient::new(channel)
+                    .get_interaction(self.authorized(request))
+                    .await
+                    .map(drop)
+            }
+            Scenario::ListInteractions => {
+                let request = pb::ListInteractionsRequest {
+                    page_size: 20,
+                    ..Default::default()
+                };
+                InteractionServiceClient::new(channel)
+                    .list_interactions(self.authorized(request))
+                    .await
+                    .map(drop)
+            }
+            Scenario::RestFindPhoneCall => {
+                let body = serde_json::json!({
+                    "operationName": "FindPhoneCall",
+                    "callId": format!("bench-{}-{n}", self.run),
+                    "status": "InProgress",
+                    "phoneNumber": "15550100",
+                    "type": "Inbound",
+                });
+                return self.post_json("/api/v2/ucs/interactions", &body).await;
+            }
+        };
+        outcome.map_err(|status| format!("{:?}: {}", status.code(), status.message()))
+    }
+
+    /// POSTs JSON with the bearer token; any status other than 200 is an error.
+    async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<(), String> {
+        use http_body_util::BodyExt;
+        let request = http::Request::post(format!("{}{path}", self.base))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::AUTHORIZATION, self.authorization.as_bytes())
+            .body(http_body_util::Full::new(bytes::Bytes::from(body.to_string())))
+            .map_err(|e| e.to_string())?;
+        let response = self.http.request(request).await.map_err(|e| e.to_string())?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        if status == http::StatusCode::OK {
+            Ok(())
+        } else {
+            Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))
+        }
+    }
+}
+
+fn find_phone_call(call_id: &str) -> pb::FindOrCreatePhoneCallInteractionRequest {
+    pb::FindOrCreatePhoneCallInteractionRequest {
+        call_id: call_id.to_owned(),
+        state: pb::interaction::State::InProcess.into(),
+        phone_number: "15550100".to_owned(),
+        r#type: pb::interaction::Type::Inbound.into(),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,199 @@
+//! Identifier types. Each is parsed once at the edge; a value of one of these
+//! types is known to be well formed.
+
+use std::fmt;
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+use super::DomainError;
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id as a string.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Wraps a value read back from the store, where it was validated
+            /// on the way in.
+            pub fn from_trusted(value: String) -> Self {
+                Self(value)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A tenant: the isolation boundary of every row.
+    TenantId
+);
+string_id!(
+    /// A user within a tenant.
+    UserId
+);
+string_id!(
+    /// An interaction, 16 alphanumeric characters (Genesys style).
+    InteractionId
+);
+string_id!(
+    /// A phone call, 20 lowercase hex digits (UnifiedAPI style).
+    PhoneCallId
+);
+string_id!(
+    /// A voice call, `0LQ` and 15 alphanumeric characters (Salesforce style).
+    VoiceCallId
+);
+
+/// Tenant and user names: 1–64 characters of `[A-Za-z0-9._@-]`.
+fn parse_principal(field: &str, value: &str) -> Result<String, DomainError> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            "must be 1-64 characters of letters, digits, '.', '_', '-' or '@'",
+        ))
+    }
+}
+
+impl TenantId {
+    /// Parses a tenant name.
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        parse_principal("tenant", value).map(Self)
+    }
+}
+
+impl UserId {
+    /// Parses a user name.
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        parse_principal("user", value).map(Self)
+    }
+}
+
+fn random_alphanumeric(len: usize) -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+impl InteractionId {
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        Self(random_alphanumeric(16))
+    }
+
+    /// Parses an id given by a client.
+    pub fn parse(field: &str, value: &str) -> Result<Self, DomainError> {
+        if value.len() == 16 && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(DomainError::invalid(field, "not an interaction id"))
+        }
+    }
+}
+
+impl PhoneCallId {
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        let bytes: [u8; 10] = rand::rng().random();
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Parses an id given by a client.
+    pub fn parse(field: &str, value: &str) -> Result<Self, DomainError> {
+        if value.len() == 20 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(DomainError::invalid(field, "not a phone call id"))
+        }
+    }
+}
+
+impl VoiceCallId {
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        Self(format!("0LQ{}", random_alphanumeric(15)))
+    }
+
+    /// Parses an id given by a client; `None` when `value` is not shaped like
+    /// one (it may still be a vendor call key).
+    pub fn parse(value: &str) -> Option<Self> {
+        let ok =
+            value.len() == 18 && value.starts_with("0LQ") && value.bytes().all(|b| b.is_ascii_alphanumeric());
+        ok.then(|| Self(value.to_owned()))
+    }
+}
+
+/// Splits a resource name `{collection}/{id}` and checks the collection.
+pub fn parse_name<'a>(field: &str, name: &'a str, collection: &str) -> Result<&'a str, DomainError> {
+    match name.split_once('/') {
+        Some((c, id)) if c == collection && !id.is_empty() && !id.contains('/') => Ok(id),
+        _ => Err(DomainError::invalid(
+            field,
+            format!("must be a resource name of the form {collection}/{{id}}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_parse_back() {
+        let i = InteractionId::generate();
+        assert_eq!(InteractionId::parse("id", i.as_str()).unwrap(), i);
+        let p = PhoneCallId::generate();
+        assert_eq!(PhoneCallId::parse("id", p.as_str()).unwrap(), p);
+        let v = VoiceCallId::generate();
+        assert_eq!(VoiceCallId::parse(v.as_str()).unwrap(), v);
+    }
+
+    #[test]
+    fn principals_are_restricted() {
+        assert!(TenantId::parse("acme-corp").is_ok());
+        assert!(TenantId::parse("").is_err());
+        assert!(UserId::parse("a b").is_err());
+        assert!(UserId::parse(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn resource_names_split() {
+        assert_eq!(parse_name("name", "phoneCalls/abc", "phoneCalls").unwrap(), "abc");
+        assert!(parse_name("name", "voiceCalls/abc", "phoneCalls").is_err());
+        assert!(parse_name("name", "phoneCalls/", "phoneCalls").is_err());
+        assert!(parse_name("name", "phoneCalls/a/b", "phoneCalls").is_err());
+    }
+}
