@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use tonic::{Request, Response, Status};
 
-use super::caller;
 use super::convert::common::{from_literal, struct_to_json, whole_seconds};
 use super::convert::interaction::{from_interaction_type, from_state, interaction};
 use super::error::invalid_argument;
+use super::{caller, idempotency};
 use crate::domain::DomainError;
 use crate::domain::common::{MAX_LONG_TEXT, MAX_SHORT_TEXT, bounded_json, optional_text};
 use crate::domain::error::Violations;
@@ -56,6 +56,7 @@ impl InteractionService for Interactions {
         request: Request<pb::FindOrCreatePhoneCallInteractionRequest>,
     ) -> Result<Response<pb::FindOrCreatePhoneCallInteractionResponse>, Status> {
         let caller = caller(&request)?;
+        let key = idempotency::key_of(&request, "FindOrCreatePhoneCallInteraction")?;
         let r = request.into_inner();
         let mut v = Violations::new();
         let user_data = v.check(struct_to_json("user_data", r.user_data.as_ref()));
@@ -79,12 +80,13 @@ impl InteractionService for Interactions {
         };
         let (found, created) = self
             .store
-            .find_or_create_phone_call_interaction(&caller, new)
+            .find_or_create_phone_call_interaction(&caller, new, key)
             .await?;
-        Ok(Response::new(pb::FindOrCreatePhoneCallInteractionResponse {
+        let response = pb::FindOrCreatePhoneCallInteractionResponse {
             interaction: Some(interaction(&found)),
             created,
-        }))
+        };
+        Ok(idempotency::respond(response, created))
     }
 
     async fn get_interaction(

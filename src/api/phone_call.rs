@@ -4,11 +4,11 @@
 
 use tonic::{Request, Response, Status};
 
-use super::caller;
 use super::convert::common::whole_seconds;
 use super::convert::phone_call::{
     check_read_mask, from_call_type, from_caller_id, from_recording_format, masked, phone_call,
 };
+use super::{caller, idempotency};
 use crate::domain::error::Violations;
 use crate::domain::filter::Filter;
 use crate::domain::ids::{PhoneCallId, parse_name};
@@ -125,6 +125,7 @@ impl PhoneCallService for PhoneCalls {
         request: Request<pb::CreatePhoneCallRequest>,
     ) -> Result<Response<pb::PhoneCall>, Status> {
         let caller = caller(&request)?;
+        let key = idempotency::key_of(&request, "CreatePhoneCall")?;
         let r = request.into_inner();
         let mut v = Violations::new();
         let caller_id = v.check(from_caller_id("caller_id", r.caller_id.as_ref()));
@@ -154,8 +155,8 @@ impl PhoneCallService for PhoneCalls {
         let Some(new) = new else {
             unreachable!("finish() reports a failed parse")
         };
-        let (call, _created) = self.store.create_phone_call(&caller, new).await?;
-        Ok(Response::new(phone_call(&call)))
+        let (call, created) = self.store.create_phone_call(&caller, new, key).await?;
+        Ok(idempotency::respond(phone_call(&call), created))
     }
 
     async fn get_phone_call(

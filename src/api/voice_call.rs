@@ -3,13 +3,13 @@
 use serde_json::Value;
 use tonic::{Request, Response, Status};
 
-use super::caller;
 use super::convert::common::{from_call_state, from_literal, from_timestamp};
 use super::convert::voice_call::{
     DATA_FIELDS, call_key, from_call_subtype, from_direction, from_initiation_method, from_participant_type,
     message, read_field, read_set_fields, voice_call,
 };
 use super::error::{invalid_argument, permission_denied};
+use super::{caller, idempotency};
 use crate::auth::CallCenterScope;
 use crate::domain::DomainError;
 use crate::domain::common::{CallState, MAX_SHORT_TEXT};
@@ -73,6 +73,7 @@ impl VoiceCallService for VoiceCalls {
         request: Request<pb::CreateVoiceCallRequest>,
     ) -> Result<Response<pb::VoiceCall>, Status> {
         let caller = caller(&request)?;
+        let key = idempotency::key_of(&request, "CreateVoiceCall")?;
         let scope = request.extensions().get::<CallCenterScope>().cloned();
         let r = request.into_inner();
         let Some(mut c) = r.voice_call else {
@@ -127,8 +128,8 @@ impl VoiceCallService for VoiceCalls {
         let Some(new) = new else {
             unreachable!("finish() reports a failed parse")
         };
-        let (call, _created) = self.store.create_voice_call(&caller, new).await?;
-        Ok(Response::new(voice_call(&call)))
+        let (call, created) = self.store.create_voice_call(&caller, new, key).await?;
+        Ok(idempotency::respond(voice_call(&call), created))
     }
 
     async fn get_voice_call(

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod fields;
 pub mod genesys;
 pub mod hubgets;
+pub mod idempotency;
 pub mod salesforce;
 pub mod status;
 pub mod upstream;
@@ -28,6 +29,7 @@ pub fn router(upstream: Upstream) -> Router {
         .merge(salesforce::router(upstream.clone()))
         .merge(vcita::router(upstream))
         .fallback(no_route)
+        .layer(axum::middleware::from_fn(idempotency::layer))
 }
 
 /// Answers paths that no dialect serves.

@@ -61,6 +61,7 @@ impl Upstream {
     }
 
     fn over(channel: Channel) -> Self {
+        let channel = super::idempotency::forwarding(channel);
         Self {
             interactions: InteractionServiceClient::new(channel.clone()),
             phone_calls: PhoneCallServiceClient::new(channel.clone()),

@@ -83,3 +83,45 @@ pub async fn record(
         None => Err(StoreError::corrupt("a conflicting idempotency key vanished")),
     }
 }
+
+/// The id of the resource `key` already produced, if there is a key and it
+/// was used before (the read-only fast path of a repeat).
+pub async fn replayed_id(
+    db: &impl ConnectionTrait,
+    tenant: &TenantId,
+    key: Option<&IdempotencyKey>,
+) -> Result<Option<String>, StoreError> {
+    match key {
+        None => Ok(None),
+        Some(key) => Ok(lookup(db, tenant, key).await?.map(|name| id_of(&name).to_owned())),
+    }
+}
+
+/// [`record`] when the request carries a key.
+pub async fn record_if_keyed(
+    db: &impl ConnectionTrait,
+    tenant: &TenantId,
+    key: Option<&IdempotencyKey>,
+    resource: &str,
+) -> Result<(), StoreError> {
+    match key {
+        None => Ok(()),
+        Some(key) => record(db, tenant, key, resource).await,
+    }
+}
+
+/// The id part of a resource name (`phoneCalls/{id}` → `{id}`).
+pub fn id_of(resource: &str) -> &str {
+    resource.rsplit('/').next().unwrap_or(resource)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_of;
+
+    #[test]
+    fn id_of_takes_the_last_segment() {
+        assert_eq!(id_of("phoneCalls/abc"), "abc");
+        assert_eq!(id_of("abc"), "abc");
+    }
+}

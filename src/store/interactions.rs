@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::entity::interaction::{self, Column};
 use super::filter::{self, Column as FilterColumn};
+use super::idempotency::{self, IdempotencyKey};
 use super::sql::InsertSql;
 use super::{Store, StoreError, fetch_page, fetch_unique, outbox};
 use crate::domain::Caller;
@@ -35,48 +36,78 @@ impl Store {
         &self,
         caller: &Caller,
         new: NewPhoneCallInteraction,
+        idempotency: Option<IdempotencyKey>,
     ) -> Result<(Interaction, bool), StoreError> {
-        // No read before the write: a create is the common case, and the
-        // insert below finds a repeat by its conflict at no extra cost.
+        // No read before the write unless the client sent an idempotency
+        // key: a create is the common case, and the insert below finds a
+        // repeat of the call id by its conflict at no extra cost.
+        let tenant = caller.tenant.clone();
+        if let Some(id) = idempotency::replayed_id(self.reader(), &tenant, idempotency.as_ref()).await? {
+            return Ok((get(self.reader(), &tenant, &id, false).await?, false));
+        }
         let caller = caller.clone();
-        self.write(move |txn| {
-            Box::pin(async move {
-                // Insert first and look only on conflict: a create then costs
-                // two statements (the row and its event).
-                let call_id = new.call_id.clone();
-                let interaction = new.into_interaction(caller.user.clone(), time::now());
-                static INSERT_UNLESS_KNOWN: LazyLock<InsertSql<interaction::Entity>> = LazyLock::new(|| {
-                    InsertSql::new(
-                        &[],
-                        "ON CONFLICT (\"tenant_id\", \"external_call_id\") DO NOTHING",
+        let result = self
+            .write(move |txn| {
+                Box::pin(async move {
+                    // Insert first and look only on conflict: a create then costs
+                    // two statements (the row and its event).
+                    let call_id = new.call_id.clone();
+                    let interaction = new.into_interaction(caller.user.clone(), time::now());
+                    static INSERT_UNLESS_KNOWN: LazyLock<InsertSql<interaction::Entity>> =
+                        LazyLock::new(|| {
+                            InsertSql::new(
+                                &[],
+                                "ON CONFLICT (\"tenant_id\", \"external_call_id\") DO NOTHING",
+                            )
+                        });
+                    let row = to_row(&caller.tenant, &interaction);
+                    let inserted = txn
+                        .execute_raw(INSERT_UNLESS_KNOWN.statement(txn.get_database_backend(), row))
+                        .await?;
+                    if inserted.rows_affected() == 0 {
+                        // Created meanwhile: by an earlier job of this batch
+                        // (SQLite), or by a concurrent transaction that has
+                        // committed by now, since the insert waited for it
+                        // (PostgreSQL).
+                        let found = find_by_call_id(txn, &caller.tenant, &call_id)
+                            .await?
+                            .ok_or_else(|| StoreError::corrupt("conflicting interaction vanished"))?;
+                        idempotency::record_if_keyed(
+                            txn,
+                            &caller.tenant,
+                            idempotency.as_ref(),
+                            &found.name(),
+                        )
+                        .await?;
+                        return Ok((found, false));
+                    }
+                    append_event(
+                        txn,
+                        &caller,
+                        &interaction,
+                        EventType::Created,
+                        "FindOrCreatePhoneCallInteraction",
                     )
-                });
-                let row = to_row(&caller.tenant, &interaction);
-                let inserted = txn
-                    .execute_raw(INSERT_UNLESS_KNOWN.statement(txn.get_database_backend(), row))
                     .await?;
-                if inserted.rows_affected() == 0 {
-                    // Created meanwhile: by an earlier job of this batch
-                    // (SQLite), or by a concurrent transaction that has
-                    // committed by now, since the insert waited for it
-                    // (PostgreSQL).
-                    let found = find_by_call_id(txn, &caller.tenant, &call_id)
-                        .await?
-                        .ok_or_else(|| StoreError::corrupt("conflicting interaction vanished"))?;
-                    return Ok((found, false));
-                }
-                append_event(
-                    txn,
-                    &caller,
-                    &interaction,
-                    EventType::Created,
-                    "FindOrCreatePhoneCallInteraction",
-                )
-                .await?;
-                Ok((interaction, true))
+                    idempotency::record_if_keyed(
+                        txn,
+                        &caller.tenant,
+                        idempotency.as_ref(),
+                        &interaction.name(),
+                    )
+                    .await?;
+                    Ok((interaction, true))
+                })
             })
-        })
-        .await
+            .await;
+        match result {
+            // A concurrent request with the same key won.
+            Err(StoreError::Replay { resource }) => Ok((
+                get(self.reader(), &tenant, idempotency::id_of(&resource), false).await?,
+                false,
+            )),
+            other => other,
+        }
     }
 
     /// Gets one interaction of the caller's tenant.

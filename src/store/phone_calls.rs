@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::entity::phone_call::{self, Column};
 use super::filter::{self, Column as FilterColumn};
+use super::idempotency::{self, IdempotencyKey};
 use super::interactions::{self, CallRecord};
 use super::{Backend, Store, StoreError, fetch_page, fetch_unique, outbox};
 use crate::domain::Caller;
@@ -53,7 +54,12 @@ impl Store {
         &self,
         caller: &Caller,
         new: NewPhoneCall,
+        idempotency: Option<IdempotencyKey>,
     ) -> Result<(PhoneCall, bool), StoreError> {
+        let tenant = caller.tenant.clone();
+        if let Some(id) = idempotency::replayed_id(self.reader(), &tenant, idempotency.as_ref()).await? {
+            return Ok((get(self.reader(), &tenant, &id, false).await?, false));
+        }
         let key = new.request_id.clone().map(|key| (key, fingerprint(&new)));
         // The common case of a repeat needs no write transaction.
         if let Some((key, fingerprint)) = &key
@@ -63,7 +69,7 @@ impl Store {
         }
         let caller = caller.clone();
         let backend = self.backend();
-        self.write(move |txn| {
+        let result = self.write(move |txn| {
             Box::pin(async move {
                 if let Some((request_id, fingerprint)) = &key {
                     if backend == Backend::Postgres {
@@ -78,7 +84,9 @@ impl Store {
                         .await?;
                     }
                     if let Some(found) = find_by_request_id(txn, &caller.tenant, request_id).await? {
-                        return replay(found, fingerprint);
+                        let (found, created) = replay(found, fingerprint)?;
+                        idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &found.name()).await?;
+                        return Ok((found, created));
                     }
                 }
                 let now = time::now();
@@ -105,10 +113,19 @@ impl Store {
                     return Err(StoreError::Unavailable);
                 }
                 append_event(txn, &caller, &call, EventType::Created, "CreatePhoneCall").await?;
+                idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &call.name()).await?;
                 Ok((call, true))
             })
         })
-        .await
+        .await;
+        match result {
+            // A concurrent request with the same idempotency key won.
+            Err(StoreError::Replay { resource }) => Ok((
+                get(self.reader(), &tenant, idempotency::id_of(&resource), false).await?,
+                false,
+            )),
+            other => other,
+        }
     }
 
     /// Gets one call of the caller's tenant.

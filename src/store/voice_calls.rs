@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use super::entity::voice_call::{self, Column};
 use super::entity::voice_call_message::{self, Column as MessageColumn};
 use super::filter::{self, Column as FilterColumn};
+use super::idempotency::{self, IdempotencyKey};
 use super::interactions::{CallRecord, insert_for_call, mirror_call_state};
 use super::{Store, StoreError, fetch_page, outbox};
 use crate::domain::common::{CallState, VendorLiteral};
@@ -56,7 +57,13 @@ impl Store {
         &self,
         caller: &Caller,
         new: NewVoiceCall,
+        idempotency: Option<IdempotencyKey>,
     ) -> Result<(VoiceCall, bool), StoreError> {
+        if let Some(id) =
+            idempotency::replayed_id(self.reader(), &caller.tenant, idempotency.as_ref()).await?
+        {
+            return self.replayed(caller, &id).await;
+        }
         let keys = (new.vendor_call_key.clone(), new.external_uuid.clone());
         let owner = caller.clone();
         let result = self
@@ -64,6 +71,13 @@ impl Store {
                 Box::pin(async move {
                     let caller = owner;
                     if let Some(found) = find_by_natural_key(txn, &caller.tenant, &new).await? {
+                        idempotency::record_if_keyed(
+                            txn,
+                            &caller.tenant,
+                            idempotency.as_ref(),
+                            &found.name(),
+                        )
+                        .await?;
                         return Ok((found, false));
                     }
                     let parent = match &new.parent_key {
@@ -110,6 +124,8 @@ impl Store {
                         });
                     }
                     append_event(txn, &caller, &call, EventType::Created, "CreateVoiceCall").await?;
+                    idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &call.name())
+                        .await?;
                     Ok((call, true))
                 })
             })
@@ -129,8 +145,21 @@ impl Store {
                 .ok_or_else(|| StoreError::corrupt("conflicting voice call vanished"))?;
                 Ok((found, false))
             }
+            // A concurrent request with the same idempotency key won.
+            Err(StoreError::Replay { resource }) => {
+                self.replayed(caller, idempotency::id_of(&resource)).await
+            }
             other => other,
         }
+    }
+
+    /// The voice call an earlier request with the same idempotency key
+    /// created, as a replay.
+    async fn replayed(&self, caller: &Caller, id: &str) -> Result<(VoiceCall, bool), StoreError> {
+        let found = find_by_key(self.reader(), &caller.tenant, id, Lock::None)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("the voice call of an idempotency key vanished"))?;
+        Ok((found, false))
     }
 
     /// Gets one voice call of the caller's tenant by id, vendor call key or

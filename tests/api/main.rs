@@ -13,6 +13,7 @@ mod events;
 mod genesys;
 mod health;
 mod hubgets;
+mod idempotency;
 mod interactions;
 mod limits;
 mod persistence;
