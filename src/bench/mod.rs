@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use hdrhistogram::Histogram;
 
+mod fanout;
 mod report;
 mod scenario;
 
@@ -61,6 +62,14 @@ pub struct BenchConfig {
     #[arg(long, default_value_t = 1)]
     pub rounds: usize,
 
+    /// `watch-fanout`: Watch streams to open.
+    #[arg(long, default_value_t = 10_000)]
+    pub subscribers: usize,
+
+    /// `watch-fanout`: notifications to publish per second.
+    #[arg(long, default_value_t = 10.0)]
+    pub events_per_second: f64,
+
     /// Print the results as JSON lines instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -101,6 +110,14 @@ pub async fn run(config: BenchConfig) -> anyhow::Result<()> {
     for round in 0..config.rounds.max(1) {
         let mut results = Vec::new();
         for &scenario in &config.scenarios {
+            if scenario == Scenario::WatchFanout {
+                let measurement = fanout::measure(&config).await.context("watch-fanout")?;
+                if !config.json {
+                    report::progress(round, &measurement);
+                }
+                results.push(measurement);
+                continue;
+            }
             let driver = scenario::Driver::connect(&config, scenario, &format!("{run_id}-{round}"))
                 .await
                 .with_context(|| format!("preparing {scenario:?}"))?;

@@ -28,6 +28,10 @@ pub enum Scenario {
     /// Genesys REST `POST /api/v2/ucs/interactions` `FindPhoneCall` with a
     /// fresh call id, over HTTP/1.1: the REST twin of `create-interaction`.
     RestFindPhoneCall,
+    /// `--subscribers` Watch streams and one publisher of
+    /// `--events-per-second` notifications; latency is publish-to-delivery
+    /// per subscriber, and rps counts deliveries.
+    WatchFanout,
 }
 
 impl Scenario {
@@ -40,6 +44,7 @@ impl Scenario {
             Scenario::GetInteraction => "get-interaction",
             Scenario::ListInteractions => "list-interactions",
             Scenario::RestFindPhoneCall => "rest-find-phone-call",
+            Scenario::WatchFanout => "watch-fanout",
         }
     }
 }
@@ -173,6 +178,7 @@ impl Driver {
                 });
                 return self.post_json("/api/v2/ucs/interactions", &body).await;
             }
+            Scenario::WatchFanout => unreachable!("watch-fanout is measured by bench::fanout"),
         };
         outcome.map_err(|status| format!("{:?}: {}", status.code(), status.message()))
     }
