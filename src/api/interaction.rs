@@ -111,12 +111,12 @@ impl InteractionService for Interactions {
         let page = Page::from_request(PAGE_LIMITS, r.page_size, &r.page_token, r.skip, &query)?;
         let (items, total) = self
             .store
-            .list_interactions(&caller, &filter, &order, page)
+            .list_interactions(&caller, &filter, &order, page, !r.skip_total_size)
             .await?;
         Ok(Response::new(pb::ListInteractionsResponse {
             interactions: items.iter().map(interaction).collect(),
             next_page_token: page.next_token(total, &query),
-            total_size: i32::try_from(total).unwrap_or(i32::MAX),
+            total_size: total.total_size(),
         }))
     }
 

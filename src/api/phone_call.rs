@@ -189,12 +189,12 @@ impl PhoneCallService for PhoneCalls {
         };
         let (calls, total) = self
             .store
-            .list_phone_calls(&caller, &filter, &order, page)
+            .list_phone_calls(&caller, &filter, &order, page, !r.skip_total_size)
             .await?;
         Ok(Response::new(pb::ListPhoneCallsResponse {
             phone_calls: calls.iter().map(|c| masked(phone_call(c), &paths)).collect(),
             next_page_token: page.next_token(total, &query),
-            total_size: i32::try_from(total).unwrap_or(i32::MAX),
+            total_size: total.total_size(),
         }))
     }
 

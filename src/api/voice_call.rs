@@ -16,7 +16,7 @@ use crate::domain::common::{CallState, MAX_SHORT_TEXT};
 use crate::domain::error::Violations;
 use crate::domain::filter::Filter;
 use crate::domain::order::{OrderTerm, parse_order_by};
-use crate::domain::page::{Page, PageLimits};
+use crate::domain::page::{Matches, Page, PageLimits};
 use crate::domain::voice_call::{
     CLEARABLE, FILTER_SCHEMA, MAX_BATCH_MESSAGES, NewMessage, NewVoiceCall, NewVoiceCallInput, ORDER_FIELDS,
     VoiceCallPatch, check_message,
@@ -154,12 +154,12 @@ impl VoiceCallService for VoiceCalls {
         let page = Page::from_request(PAGE_LIMITS, r.page_size, &r.page_token, r.skip, &query)?;
         let (items, total) = self
             .store
-            .list_voice_calls(&caller, &filter, &order, page)
+            .list_voice_calls(&caller, &filter, &order, page, !r.skip_total_size)
             .await?;
         Ok(Response::new(pb::ListVoiceCallsResponse {
             voice_calls: items.iter().map(voice_call).collect(),
             next_page_token: page.next_token(total, &query),
-            total_size: i32::try_from(total).unwrap_or(i32::MAX),
+            total_size: total.total_size(),
         }))
     }
 
@@ -297,7 +297,7 @@ impl VoiceCallService for VoiceCalls {
         let (_call, messages, total) = self.store.list_voice_call_messages(&caller, key, page).await?;
         Ok(Response::new(pb::ListVoiceCallMessagesResponse {
             messages: messages.iter().map(message).collect(),
-            next_page_token: page.next_token(total, &query),
+            next_page_token: page.next_token(Matches::Counted(total), &query),
         }))
     }
 

@@ -23,8 +23,10 @@ pub enum Scenario {
     ReplayInteraction,
     /// `GetInteraction` of one interaction.
     GetInteraction,
-    /// `ListInteractions`, first page of 20, newest first.
+    /// `ListInteractions`, first page of 20, newest first, with the total.
     ListInteractions,
+    /// The same page with `skip_total_size` (no count of all matches).
+    ListInteractionsPage,
     /// Genesys REST `POST /api/v2/ucs/interactions` `FindPhoneCall` with a
     /// fresh call id, over HTTP/1.1: the REST twin of `create-interaction`.
     RestFindPhoneCall,
@@ -43,6 +45,7 @@ impl Scenario {
             Scenario::ReplayInteraction => "replay-interaction",
             Scenario::GetInteraction => "get-interaction",
             Scenario::ListInteractions => "list-interactions",
+            Scenario::ListInteractionsPage => "list-interactions-page",
             Scenario::RestFindPhoneCall => "rest-find-phone-call",
             Scenario::WatchFanout => "watch-fanout",
         }
@@ -158,9 +161,10 @@ impl Driver {
                     .await
                     .map(drop)
             }
-            Scenario::ListInteractions => {
+            Scenario::ListInteractions | Scenario::ListInteractionsPage => {
                 let request = pb::ListInteractionsRequest {
                     page_size: 20,
+                    skip_total_size: self.scenario == Scenario::ListInteractionsPage,
                     ..Default::default()
                 };
                 InteractionServiceClient::new(channel)

@@ -30,6 +30,39 @@ pub struct Page {
 
 const TOKEN_VERSION: u8 = 1;
 
+/// How many rows a listing matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Matches {
+    /// Counted exactly.
+    Counted(u64),
+    /// Not counted (the client asked to skip the count); `more` says whether
+    /// rows follow the page, learned by reading one row past it.
+    Uncounted {
+        /// Rows up to the end of this page.
+        through: u64,
+        /// Whether at least one more row follows.
+        more: bool,
+    },
+}
+
+impl Matches {
+    /// The response's `total_size`: the count, or 0 when not counted.
+    pub fn total_size(self) -> i32 {
+        match self {
+            Matches::Counted(n) => i32::try_from(n).unwrap_or(i32::MAX),
+            Matches::Uncounted { .. } => 0,
+        }
+    }
+
+    /// A lower bound of the matches that decides whether a next page exists.
+    pub fn bound(self) -> u64 {
+        match self {
+            Matches::Counted(n) => n,
+            Matches::Uncounted { through, more } => through + u64::from(more),
+        }
+    }
+}
+
 impl Page {
     /// Resolves a request's `page_size`, `page_token` and `skip`. `query`
     /// lists the request fields that must not change between pages.
@@ -59,11 +92,11 @@ impl Page {
         })
     }
 
-    /// The token of the page after this one, or empty when `total` rows leave
+    /// The token of the page after this one, or empty when `matches` leave
     /// no further page.
-    pub fn next_token(&self, total: u64, query: &[&str]) -> String {
+    pub fn next_token(&self, matches: Matches, query: &[&str]) -> String {
         let next = self.offset + u64::from(self.size);
-        if next >= total {
+        if next >= matches.bound() {
             return String::new();
         }
         let mut bytes = Vec::with_capacity(1 + 8 + 8);
@@ -123,12 +156,12 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_bind_to_the_query() {
         let first = Page::from_request(LIMITS, 10, "", 0, &["f"]).unwrap();
-        let token = first.next_token(25, &["f"]);
+        let token = first.next_token(Matches::Counted(25), &["f"]);
         let second = Page::from_request(LIMITS, 10, &token, 0, &["f"]).unwrap();
         assert_eq!(second.offset, 10);
-        assert!(!second.next_token(25, &["f"]).is_empty());
-        let third = Page::from_request(LIMITS, 10, &second.next_token(25, &["f"]), 0, &["f"]).unwrap();
-        assert!(third.next_token(25, &["f"]).is_empty());
+        assert!(!second.next_token(Matches::Counted(25), &["f"]).is_empty());
+        let third = Page::from_request(LIMITS, 10, &second.next_token(Matches::Counted(25), &["f"]), 0, &["f"]).unwrap();
+        assert!(third.next_token(Matches::Counted(25), &["f"]).is_empty());
         assert!(Page::from_request(LIMITS, 10, &token, 0, &["g"]).is_err());
         assert!(Page::from_request(LIMITS, 10, "garbage!", 0, &["f"]).is_err());
     }
@@ -142,7 +175,7 @@ mod tests {
         #[test]
         fn issued_tokens_resume_where_the_last_page_ended(size in 1i32..200, total in 0u64..10_000) {
             let first = Page::from_request(LIMITS, size, "", 0, &["q"]).unwrap();
-            let token = first.next_token(total, &["q"]);
+            let token = first.next_token(Matches::Counted(total), &["q"]);
             if token.is_empty() {
                 proptest::prop_assert!(u64::from(first.size) >= total);
             } else {

@@ -4,16 +4,14 @@
 use std::sync::LazyLock;
 
 use sea_orm::sea_query::{Alias, Expr, LockType, Order};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::{Map, Value};
 
 use super::entity::interaction::{self, Column};
 use super::filter::{self, Column as FilterColumn};
 use super::idempotency::{self, IdempotencyKey};
 use super::sql::InsertSql;
-use super::{Store, StoreError, fetch_page, fetch_unique, outbox};
+use super::{Store, StoreError, fetch_listing, fetch_unique, outbox};
 use crate::domain::Caller;
 use crate::domain::DomainError;
 use crate::domain::caller::User;
@@ -25,7 +23,7 @@ use crate::domain::interaction::{
     Interaction, InteractionState, InteractionType, MediaType, NewPhoneCallInteraction,
 };
 use crate::domain::order::OrderTerm;
-use crate::domain::page::Page;
+use crate::domain::page::{Matches, Page};
 use crate::domain::time::{self, Timestamp};
 
 impl Store {
@@ -123,22 +121,22 @@ impl Store {
         filter: &Filter,
         order: &[OrderTerm],
         page: Page,
-    ) -> Result<(Vec<Interaction>, u64), StoreError> {
+        count: bool,
+    ) -> Result<(Vec<Interaction>, Matches), StoreError> {
         let condition = filter::compile(filter, self.db_backend(), &filter_column);
         let base = interaction::Entity::find()
             .filter(Column::TenantId.eq(caller.tenant.as_str()))
             .filter(condition);
-        let total = base.clone().count(self.reader()).await?;
-        let mut query = base;
+        let mut query = base.clone();
         for term in order {
             let direction = if term.descending { Order::Desc } else { Order::Asc };
             query = query.order_by(Expr::col(Alias::new(term.field)), direction.clone());
         }
         // A unique tiebreaker keeps pages stable when sort keys repeat.
         query = query.order_by(Column::Id, Order::Asc);
-        let rows = fetch_page(query, page, self.reader()).await?;
+        let (rows, matches) = fetch_listing(base, query, page, count, self.reader()).await?;
         let items = rows.into_iter().map(from_row).collect::<Result<_, _>>()?;
-        Ok((items, total))
+        Ok((items, matches))
     }
 
     /// Applies `mutate` to one interaction inside a write transaction,

@@ -37,6 +37,8 @@ mod writer;
 pub use error::StoreError;
 use writer::Writer;
 
+use crate::domain::page::Matches;
+
 /// Which database a URL points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -288,6 +290,37 @@ pub(crate) async fn fetch_unique<E: EntityTrait>(
 /// Fetches one page of `select`, with LIMIT and OFFSET written into the SQL
 /// as literals (they are validated integers) for the reason given at
 /// [`fetch_unique`].
+/// One page of a listing, ordered by `ordered`, and its matches: counted
+/// over `base` when `count`, else only whether more follow (by reading one
+/// row past the page), so the cost does not grow with the table.
+pub(crate) async fn fetch_listing<E: EntityTrait>(
+    base: Select<E>,
+    ordered: Select<E>,
+    page: crate::domain::page::Page,
+    count: bool,
+    db: &impl ConnectionTrait,
+) -> Result<(Vec<E::Model>, Matches), StoreError>
+where
+    E::Model: Sync,
+{
+    if count {
+        let total = sea_orm::PaginatorTrait::count(base, db).await?;
+        if total <= page.offset {
+            return Ok((Vec::new(), Matches::Counted(total)));
+        }
+        return Ok((fetch_page(ordered, page, db).await?, Matches::Counted(total)));
+    }
+    let probe = crate::domain::page::Page {
+        size: page.size + 1,
+        ..page
+    };
+    let mut rows = fetch_page(ordered, probe, db).await?;
+    let more = rows.len() > page.size as usize;
+    rows.truncate(page.size as usize);
+    let through = page.offset + rows.len() as u64;
+    Ok((rows, Matches::Uncounted { through, more }))
+}
+
 pub(crate) async fn fetch_page<E: EntityTrait>(
     select: Select<E>,
     page: crate::domain::page::Page,

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Order};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    Statement,
 };
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
@@ -24,7 +24,7 @@ use super::entity::phone_call::{self, Column};
 use super::filter::{self, Column as FilterColumn};
 use super::idempotency::{self, IdempotencyKey};
 use super::interactions::{self, CallRecord};
-use super::{Backend, Store, StoreError, fetch_page, fetch_unique, outbox};
+use super::{Backend, Store, StoreError, fetch_listing, fetch_unique, outbox};
 use crate::domain::Caller;
 use crate::domain::caller::User;
 use crate::domain::common::CallState;
@@ -32,7 +32,7 @@ use crate::domain::event::{EventType, NewEvent, ResourceType};
 use crate::domain::filter::{FieldRef, Filter};
 use crate::domain::ids::{InteractionId, PhoneCallId, TenantId, UserId};
 use crate::domain::order::OrderTerm;
-use crate::domain::page::Page;
+use crate::domain::page::{Matches, Page};
 use crate::domain::phone_call::{Action, Disposition, Leg, NewPhoneCall, PhoneCall, PhoneCallType};
 use crate::domain::time::{self, Timestamp};
 
@@ -141,24 +141,22 @@ impl Store {
         filter: &Filter,
         order: &[OrderTerm],
         page: Page,
-    ) -> Result<(Vec<PhoneCall>, u64), StoreError> {
+        count: bool,
+    ) -> Result<(Vec<PhoneCall>, Matches), StoreError> {
         let condition = filter::compile(filter, self.db_backend(), &filter_column);
         let base = phone_call::Entity::find()
             .filter(Column::TenantId.eq(caller.tenant.as_str()))
             .filter(condition);
-        let total = base.clone().count(self.reader()).await?;
-        if total <= page.offset {
-            return Ok((Vec::new(), total));
-        }
-        let mut query = base;
+        let mut query = base.clone();
         for term in order {
             let direction = if term.descending { Order::Desc } else { Order::Asc };
             query = query.order_by(Expr::col(sea_orm::sea_query::Alias::new(term.field)), direction);
         }
         // A unique tiebreaker keeps pages stable when sort keys repeat.
-        let rows = fetch_page(query.order_by(Column::Id, Order::Asc), page, self.reader()).await?;
+        let query = query.order_by(Column::Id, Order::Asc);
+        let (rows, matches) = fetch_listing(base, query, page, count, self.reader()).await?;
         let calls = rows.into_iter().map(from_row).collect::<Result<_, _>>()?;
-        Ok((calls, total))
+        Ok((calls, matches))
     }
 
     /// Applies a call-control `action` to one call inside a write

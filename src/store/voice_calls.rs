@@ -19,13 +19,13 @@ use super::entity::voice_call_message::{self, Column as MessageColumn};
 use super::filter::{self, Column as FilterColumn};
 use super::idempotency::{self, IdempotencyKey};
 use super::interactions::{CallRecord, insert_for_call, mirror_call_state};
-use super::{Store, StoreError, fetch_page, outbox};
+use super::{Store, StoreError, fetch_listing, fetch_page, outbox};
 use crate::domain::common::{CallState, VendorLiteral};
 use crate::domain::event::{EventType, NewEvent, ResourceType};
 use crate::domain::filter::{FieldRef, Filter};
 use crate::domain::ids::{InteractionId, TenantId, VoiceCallId};
 use crate::domain::order::OrderTerm;
-use crate::domain::page::Page;
+use crate::domain::page::{Matches, Page};
 use crate::domain::time::{self, Timestamp};
 use crate::domain::voice_call::{
     CallOrigin, CallSubtype, Decimal, Direction, DisconnectReason, InitiationMethod, NewMessage,
@@ -178,21 +178,21 @@ impl Store {
         filter: &Filter,
         order: &[OrderTerm],
         page: Page,
-    ) -> Result<(Vec<VoiceCall>, u64), StoreError> {
+        count: bool,
+    ) -> Result<(Vec<VoiceCall>, Matches), StoreError> {
         let condition = filter::compile(filter, self.db_backend(), &filter_column);
         let base = voice_call::Entity::find()
             .filter(Column::TenantId.eq(caller.tenant.as_str()))
             .filter(condition);
-        let total = base.clone().count(self.reader()).await?;
-        let mut query = base;
+        let mut query = base.clone();
         for term in order {
             let direction = if term.descending { Order::Desc } else { Order::Asc };
             query = query.order_by(Expr::col(Alias::new(term.field)), direction);
         }
         query = query.order_by(Column::Id, Order::Asc);
-        let rows = fetch_page(query, page, self.reader()).await?;
+        let (rows, matches) = fetch_listing(base, query, page, count, self.reader()).await?;
         let items = rows.into_iter().map(from_row).collect::<Result<_, _>>()?;
-        Ok((items, total))
+        Ok((items, matches))
     }
 
     /// Applies `mutate` to one voice call (found by id or key) inside a write

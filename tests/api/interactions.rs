@@ -115,6 +115,25 @@ both_backends! {
             }
         }
         assert_eq!(seen, (0..7).map(|i| format!("page-{i}")).collect::<Vec<_>>());
+        // Without the count: the same pages, total_size 0, and the last
+        // token ends on the exact last page (7 = 3 + 3 + 1, and 6 = 3 + 3).
+        for (page_size, pages) in [(3, 3), (1, 7), (7, 1)] {
+            let (mut uncounted, mut token, mut fetched) = (Vec::new(), String::new(), 0);
+            loop {
+                let mut request = list("", "create_time", page_size, token);
+                request.skip_total_size = true;
+                let page = client.list_interactions(authed(request, &app.token)).await.unwrap().into_inner();
+                fetched += 1;
+                assert_eq!(page.total_size, 0);
+                uncounted.extend(page.interactions.into_iter().map(|i| i.external_call_id));
+                token = page.next_page_token;
+                if token.is_empty() {
+                    break;
+                }
+            }
+            assert_eq!(uncounted, seen, "page size {page_size}");
+            assert_eq!(fetched, pages, "page size {page_size}: no empty trailing page");
+        }
 
         let new_ones = client
             .list_interactions(authed(list("state = STATE_NEW", "", 0, String::new()), &app.token))

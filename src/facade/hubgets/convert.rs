@@ -405,6 +405,8 @@ pub fn list_request(scope: &str, query: &ListQuery) -> Result<(pb::ListPhoneCall
         order_by: order_by.to_owned(),
         skip: i32::try_from(start_index).unwrap_or(i32::MAX),
         read_mask,
+        // `totalResults` is part of the UnifiedAPI envelope.
+        skip_total_size: false,
     };
     let shape = ListShape {
         start_index,

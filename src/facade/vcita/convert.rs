@@ -396,6 +396,8 @@ pub fn list_request(r: &mut Reader, query: &[(String, String)]) -> pb::ListVoice
         filter: filters.join(" AND "),
         order_by,
         page_token: String::new(),
+        // vcita's list shows no total.
+        skip_total_size: true,
     }
 }
 

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Reproduces the measurements in docs/performance.md on this machine.
+#
+#   scripts/bench.sh ratios     create, REST create, replay, get ÷ no-op (SQLite)
+#   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
+#   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench
+#   scripts/bench.sh list       list latency at 10k vs 1M interactions
+#   scripts/bench.sh fanout     10k Watch subscribers, publish→delivery p99
+#   scripts/bench.sh all        everything above
+#
+# Needs `cargo build --release` first. Each part starts its own server on a
+# fresh database under $WORK (default: a temporary directory) and prints the
+# server's RSS (idle, and after the load) beside the bench report.
+# PostgreSQL: $PG_URL (default postgres://postgres@127.0.0.1:5432/test);
+# the part makes and drops its own database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${BIN:-target/release/switchboard}
+WORK=${WORK:-$(mktemp -d)}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
+PORT=${PORT:-50151}
+SERVER_PID=
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+rss() { awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$SERVER_PID/status"; }
+
+# start DATABASE_URL [serve flags...]: a server on $PORT and a token in $TOKEN.
+start() {
+  local url=$1
+  shift
+  TOKEN=$("$BIN" tokens create --tenant bench --user bench --database-url "$url" 2>/dev/null)
+  RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$url" "$@" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+    sleep 0.1
+  done
+  sleep 1
+  echo "server RSS idle: $(rss)"
+}
+
+stop() {
+  echo "server RSS after load: $(rss)"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  SERVER_PID=
+}
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; true' EXIT
+
+bench() {
+  "$BIN" bench --target "http://127.0.0.1:$PORT" --token "$TOKEN" \
+    --duration "$DURATION" --rounds "$ROUNDS" "$@"
+}
+
+ratios() {
+  log "ratios to the no-op RPC, SQLite (synchronous=normal)"
+  start "sqlite://$WORK/ratios.db?mode=rwc"
+  bench --scenario health --scenario create-interaction --scenario rest-find-phone-call \
+    --scenario replay-interaction --scenario get-interaction
+  stop
+}
+
+sync_modes() {
+  for mode in normal full; do
+    log "SQLite synchronous=$mode: create-interaction"
+    start "sqlite://$WORK/sync-$mode.db?mode=rwc" --sqlite-synchronous "$mode"
+    bench --scenario health --scenario create-interaction
+    stop
+  done
+}
+
+postgres() {
+  local db="switchboard_bench_$$"
+  local base=${PG_URL%/*}
+  psql -q "$PG_URL" -c "CREATE DATABASE $db"
+  log "PostgreSQL: create-interaction at 32 clients"
+  start "$base/$db" --database-max-connections 32
+  bench --scenario health --scenario create-interaction --concurrency 32
+  stop
+  log "pgbench: the same two-row transaction, raw, 32 clients"
+  psql -q "$base/$db" -c "CREATE TABLE pgb_call (id bigserial PRIMARY KEY, tenant text NOT NULL, ext text NOT NULL, body text, UNIQUE (tenant, ext));
+                           CREATE TABLE pgb_event (seq bigserial PRIMARY KEY, tenant text NOT NULL, payload text NOT NULL);"
+  cat >"$WORK/pgbench.sql" <<'SQL'
+\set n random(1, 1000000000)
+BEGIN;
+INSERT INTO pgb_call (tenant, ext, body) VALUES ('bench', :n || '-' || :client_id, 'x') ON CONFLICT DO NOTHING;
+INSERT INTO pgb_event (tenant, payload) VALUES ('bench', '{"created":true}');
+END;
+SQL
+  pgbench -n -M prepared -c 32 -j 2 -T "${DURATION%s}" -f "$WORK/pgbench.sql" "$base/$db" | grep -E "^(tps|latency average)"
+  psql -q "$PG_URL" -c "DROP DATABASE $db WITH (FORCE)"
+}
+
+# seed FILE ROWS: copies the one interaction in FILE until it has ROWS.
+seed() {
+  sqlite3 "$1" <<SQL
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2 - 1)
+INSERT INTO interactions
+SELECT 'seed' || i, t.tenant_id, t.media_type, t.interaction_type, t.state, t.state_literal_dialect,
+       t.state_literal, t.start_time - i * 1000, t.end_time, t.owner_id, t.owner_user_name,
+       t.owner_first_name, t.owner_last_name, t.contact_id, t.parent_id, t.thread_id, t.subject,
+       t.comment, t.custom_attributes, t.phone_number, t.call_duration_secs, t.user_data,
+       'seed-call-' || i, NULL, NULL, t.create_time - i * 1000, t.update_time, t.revision
+FROM n, (SELECT * FROM interactions LIMIT 1) AS t;
+SQL
+}
+
+list() {
+  for rows in 10000 1000000; do
+    log "list-interactions (first page of 20) over $rows interactions"
+    local file="$WORK/list-$rows.db"
+    start "sqlite://$file?mode=rwc"
+    "$BIN" bench --target "http://127.0.0.1:$PORT" --token "$TOKEN" --scenario create-interaction \
+      --duration 100ms --warmup 0s --concurrency 1 >/dev/null
+    stop
+    seed "$file" "$rows"
+    start "sqlite://$file?mode=rwc"
+    bench --scenario health --scenario list-interactions-page --scenario list-interactions --scenario get-interaction --concurrency 4
+    stop
+  done
+}
+
+fanout() {
+  log "watch-fanout: 10000 subscribers, 10 notifications/s"
+  start "sqlite://$WORK/fanout.db?mode=rwc"
+  bench --scenario watch-fanout --subscribers 10000 --events-per-second 10 --rounds 1 --warmup 3s
+  stop
+}
+
+case "${1:-all}" in
+  ratios) ratios ;;
+  sync) sync_modes ;;
+  postgres) postgres ;;
+  list) list ;;
+  fanout) fanout ;;
+  all) ratios; sync_modes; postgres; list; fanout ;;
+  *) echo "usage: $0 [ratios|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
+esac
