@@ -60,6 +60,7 @@ ratios() {
   log "ratios to the no-op RPC, SQLite (synchronous=normal)"
   start "sqlite://$WORK/ratios.db?mode=rwc"
   bench --scenario health --scenario create-interaction --scenario rest-find-phone-call \
+    --scenario create-phone-call --scenario rest-create-phone-call \
     --scenario replay-interaction --scenario get-interaction
   stop
 }

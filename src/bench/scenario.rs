@@ -9,6 +9,7 @@ use tonic::transport::{Channel, Endpoint};
 use super::BenchConfig;
 use crate::pb;
 use crate::pb::interaction_service_client::InteractionServiceClient;
+use crate::pb::phone_call_service_client::PhoneCallServiceClient;
 
 /// What to call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -30,6 +31,13 @@ pub enum Scenario {
     /// Genesys REST `POST /api/v2/ucs/interactions` `FindPhoneCall` with a
     /// fresh call id, over HTTP/1.1: the REST twin of `create-interaction`.
     RestFindPhoneCall,
+    /// `CreatePhoneCall`, a simple call (call row + interaction row +
+    /// outbox row) with an hour to be answered, so no timer fires during
+    /// the run.
+    CreatePhoneCall,
+    /// UnifiedAPI REST `POST /uapi/phoneCalls/@me/simple` with the same call,
+    /// over HTTP/1.1: the one-to-one REST twin of `create-phone-call`.
+    RestCreatePhoneCall,
     /// `--subscribers` Watch streams and one publisher of
     /// `--events-per-second` notifications; latency is publish-to-delivery
     /// per subscriber, and rps counts deliveries.
@@ -47,6 +55,8 @@ impl Scenario {
             Scenario::ListInteractions => "list-interactions",
             Scenario::ListInteractionsPage => "list-interactions-page",
             Scenario::RestFindPhoneCall => "rest-find-phone-call",
+            Scenario::CreatePhoneCall => "create-phone-call",
+            Scenario::RestCreatePhoneCall => "rest-create-phone-call",
             Scenario::WatchFanout => "watch-fanout",
         }
     }
@@ -181,6 +191,33 @@ impl Driver {
                     "type": "Inbound",
                 });
                 return self.post_json("/api/v2/ucs/interactions", &body).await;
+            }
+            Scenario::CreatePhoneCall => {
+                let request = pb::CreatePhoneCallRequest {
+                    r#type: pb::phone_call::Type::Simple.into(),
+                    extension: "0003*210".to_owned(),
+                    source: vec!["0003*210".to_owned()],
+                    destination: vec!["3235742879".to_owned()],
+                    wait_for_pickup: Some(prost_types::Duration {
+                        seconds: 3600,
+                        nanos: 0,
+                    }),
+                    ..Default::default()
+                };
+                PhoneCallServiceClient::new(channel)
+                    .create_phone_call(self.authorized(request))
+                    .await
+                    .map(drop)
+            }
+            Scenario::RestCreatePhoneCall => {
+                let body = serde_json::json!({
+                    "extension": "0003*210",
+                    "source": ["0003*210"],
+                    "destination": ["3235742879"],
+                });
+                return self
+                    .post_json("/uapi/phoneCalls/@me/simple?waitForPickup=3600", &body)
+                    .await;
             }
             Scenario::WatchFanout => unreachable!("watch-fanout is measured by bench::fanout"),
         };

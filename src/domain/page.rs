@@ -160,7 +160,14 @@ mod tests {
         let second = Page::from_request(LIMITS, 10, &token, 0, &["f"]).unwrap();
         assert_eq!(second.offset, 10);
         assert!(!second.next_token(Matches::Counted(25), &["f"]).is_empty());
-        let third = Page::from_request(LIMITS, 10, &second.next_token(Matches::Counted(25), &["f"]), 0, &["f"]).unwrap();
+        let third = Page::from_request(
+            LIMITS,
+            10,
+            &second.next_token(Matches::Counted(25), &["f"]),
+            0,
+            &["f"],
+        )
+        .unwrap();
         assert!(third.next_token(Matches::Counted(25), &["f"]).is_empty());
         assert!(Page::from_request(LIMITS, 10, &token, 0, &["g"]).is_err());
         assert!(Page::from_request(LIMITS, 10, "garbage!", 0, &["f"]).is_err());
