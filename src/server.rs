@@ -21,7 +21,6 @@ use tonic::service::Routes;
 use tonic_health::server::HealthReporter;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::events::Events;
@@ -122,7 +121,10 @@ impl Server {
             facade::cometd::router(upstream.clone(), config.events.cometd_config(), shutdown.clone());
         let rest = facade::router(upstream)
             .merge(cometd)
-            .layer(RequestBodyLimitLayer::new(limit))
+            .layer(axum::middleware::from_fn_with_state(
+                limit,
+                facade::edge::body_limit,
+            ))
             .layer(axum::middleware::from_fn_with_state(limits, rest_limits));
 
         let dispatch = tower::service_fn(move |request: Request| {

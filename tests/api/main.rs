@@ -20,6 +20,7 @@ mod phone_calls;
 mod reflection;
 mod rest;
 mod salesforce;
+mod secrets;
 mod tenancy;
 mod vcita;
 mod voice_calls;
