@@ -10,6 +10,7 @@ mod cometd_node;
 mod cross_dialect;
 mod durability;
 mod events;
+mod fuzz;
 mod genesys;
 mod health;
 mod hubgets;
