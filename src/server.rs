@@ -120,8 +120,12 @@ impl Server {
         // once), so it is merged here rather than inside `facade::router`.
         let cometd =
             facade::cometd::router(upstream.clone(), config.events.cometd_config(), shutdown.clone());
+        // The edge middleware enforces the configured body limit (in each
+        // dialect's shape); axum's own 2 MiB default would otherwise refuse
+        // larger bodies that the configuration allows, in plain text.
         let rest = facade::router(upstream)
             .merge(cometd)
+            .layer(axum::extract::DefaultBodyLimit::disable())
             .layer(axum::middleware::from_fn_with_state(
                 limit,
                 facade::edge::body_limit,

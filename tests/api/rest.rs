@@ -236,3 +236,30 @@ async fn overload_gets_429_with_retry_after_in_each_dialects_shape() {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
+
+#[tokio::test]
+async fn the_configured_limit_is_the_only_body_limit() {
+    // Above axum's 2 MiB default, below the configured limit: the body
+    // reaches each dialect, which refuses it as malformed, not as too large.
+    let app = TestApp::start(TestDatabase::new(Backend::Sqlite), |c| {
+        c.max_request_bytes = 4 << 20
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let body = vec![b'x'; 3 << 20];
+    for case in cases() {
+        let response = client
+            .post(format!("{}{}", app.url(), case.path))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", app.token))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        if case.name == "other" {
+            assert_eq!(response.status(), 404, "{}", case.name);
+        } else {
+            assert_eq!(response.status(), 400, "{}", case.name);
+        }
+    }
+}
