@@ -21,7 +21,7 @@ use tonic::service::Routes;
 use tonic_health::server::HealthReporter;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::sensitive_headers::{SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::api::events::Events;
@@ -120,9 +120,16 @@ impl Server {
         // once), so it is merged here rather than inside `facade::router`.
         let cometd =
             facade::cometd::router(upstream.clone(), config.events.cometd_config(), shutdown.clone());
+        // The edge middleware enforces the configured body limit (in each
+        // dialect's shape); axum's own 2 MiB default would otherwise refuse
+        // larger bodies that the configuration allows, in plain text.
         let rest = facade::router(upstream)
             .merge(cometd)
-            .layer(RequestBodyLimitLayer::new(limit))
+            .layer(axum::extract::DefaultBodyLimit::disable())
+            .layer(axum::middleware::from_fn_with_state(
+                limit,
+                facade::edge::body_limit,
+            ))
             .layer(axum::middleware::from_fn_with_state(limits, rest_limits));
 
         let dispatch = tower::service_fn(move |request: Request| {
@@ -133,9 +140,14 @@ impl Server {
             };
             target.oneshot(request)
         });
+        // Credentials are marked sensitive before anything can log them, so
+        // header logging (a trace layer, a `Debug` of the request) prints
+        // `Sensitive` instead of the value; responses carry the CSRF token.
         let app = Router::new()
             .fallback_service(dispatch)
+            .layer(SetSensitiveResponseHeadersLayer::new(sensitive_headers()))
             .layer(TraceLayer::new_for_http())
+            .layer(SetSensitiveRequestHeadersLayer::new(sensitive_headers()))
             .layer(CatchPanicLayer::new());
 
         Ok(Server {
@@ -243,6 +255,17 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// Headers that carry credentials in some dialect: bearer and Basic
+/// credentials, the Hubgets xsrf cookie and header, the Genesys CSRF token.
+fn sensitive_headers() -> [http::HeaderName; 4] {
+    [
+        http::header::AUTHORIZATION,
+        http::header::COOKIE,
+        http::HeaderName::from_static("x-xsrf-token"),
+        http::HeaderName::from_static("x-csrf-token"),
+    ]
 }
 
 fn is_grpc(request: &Request) -> bool {

@@ -53,11 +53,21 @@ pub struct Authenticated {
     pub call_center: Option<CallCenterScope>,
 }
 
-/// Checks tokens; cheap to clone.
-#[derive(Debug)]
+/// Checks tokens; cheap to clone. Its `Debug` shows only the cache size:
+/// the cache is keyed by credential digests.
 pub struct Authenticator {
     store: Store,
     cache: Mutex<HashMap<[u8; 32], (Authenticated, Instant)>>,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached = self.cache.lock().map(|c| c.len()).unwrap_or_default();
+        f.debug_struct("Authenticator")
+            .field("store", &self.store)
+            .field("cached", &cached)
+            .finish()
+    }
 }
 
 impl Authenticator {

@@ -235,3 +235,111 @@ mod tests {
         assert!(check_key(JwtAlgorithm::Rs256, b"not a pem").is_err());
     }
 }
+
+/// Properties of JWT handling: garbage never panics and is always refused;
+/// a genuine token stops verifying when any part of it changes.
+#[cfg(test)]
+mod properties {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::caller::User;
+    use crate::domain::ids::{TenantId, UserId};
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const PUBLIC_KEY: &[u8] = include_bytes!("../../tests/api/fixtures/call_center_test_key.pub.pem");
+
+    fn center(algorithm: JwtAlgorithm) -> CallCenter {
+        CallCenter {
+            api_name: "ACME_CC".into(),
+            tenant: TenantId::parse("acme").unwrap(),
+            user: User {
+                id: UserId::parse("scv").unwrap(),
+                user_name: "scv".into(),
+                first_name: None,
+                last_name: None,
+            },
+            algorithm,
+            key: match algorithm {
+                JwtAlgorithm::Hs256 => SECRET.to_vec(),
+                JwtAlgorithm::Rs256 => PUBLIC_KEY.to_vec(),
+            },
+            issuer: None,
+            audience: None,
+        }
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Three dot-separated parts: arbitrary text, base64 of arbitrary bytes,
+    /// or base64 of arbitrary JSON headers and claims naming the call centre.
+    fn jwt_shaped() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            "[A-Za-z0-9_-]{0,40}",
+            proptest::collection::vec(any::<u8>(), 0..64).prop_map(|b| b64(&b)),
+            "\\PC{0,20}",
+        ];
+        let header = prop_oneof![
+            proptest::sample::select(vec!["none", "HS256", "RS256", "HS512", "ES256", "", "hs256"])
+                .prop_map(|alg| b64(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#).as_bytes())),
+            part.clone(),
+        ];
+        let claims = prop_oneof![
+            (any::<i64>(), "\\PC{0,10}").prop_map(|(exp, iss)| {
+                b64(serde_json::json!({"sub": "ACME_CC", "exp": exp, "iss": iss})
+                    .to_string()
+                    .as_bytes())
+            }),
+            Just(b64(br#"{"sub":"ACME_CC","exp":"soon"}"#)),
+            Just(b64(br#"{"sub":["ACME_CC"]}"#)),
+            part.clone(),
+        ];
+        (header, claims, part).prop_map(|(h, c, s)| format!("{h}.{c}.{s}"))
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_is_never_accepted(text in "(?s)\\PC{0,300}") {
+            let _ = looks_like_jwt(&text);
+            let _ = unverified_subject(&text);
+            for algorithm in [JwtAlgorithm::Hs256, JwtAlgorithm::Rs256] {
+                prop_assert!(verify(&text, &center(algorithm)).is_err());
+            }
+        }
+
+        #[test]
+        fn jwt_shaped_garbage_is_never_accepted(token in jwt_shaped()) {
+            let _ = looks_like_jwt(&token);
+            let _ = unverified_subject(&token);
+            for algorithm in [JwtAlgorithm::Hs256, JwtAlgorithm::Rs256] {
+                prop_assert!(verify(&token, &center(algorithm)).is_err(), "{}", token);
+            }
+        }
+
+        #[test]
+        fn any_change_to_a_genuine_token_is_refused(position in any::<proptest::sample::Index>(), replacement in "[A-Za-z0-9_-]") {
+            let exp = jsonwebtoken::get_current_timestamp() + 3600;
+            let genuine = encode(
+                &Header::new(Algorithm::HS256),
+                &serde_json::json!({"sub": "ACME_CC", "exp": exp}),
+                &EncodingKey::from_secret(SECRET),
+            )
+            .unwrap();
+            prop_assert!(verify(&genuine, &center(JwtAlgorithm::Hs256)).is_ok());
+            let i = position.index(genuine.len());
+            prop_assume!(genuine.as_bytes()[i] != b'.' && genuine[i..=i] != replacement);
+            // The last character of a base64 part may carry unused bits:
+            // changing only those would decode to the same bytes.
+            let part_end = genuine[i..].find('.').map_or(genuine.len(), |d| i + d);
+            prop_assume!(i + 1 != part_end);
+            let mut tampered = genuine.clone();
+            tampered.replace_range(i..=i, &replacement);
+            prop_assert!(verify(&tampered, &center(JwtAlgorithm::Hs256)).is_err(), "{}", tampered);
+        }
+    }
+}

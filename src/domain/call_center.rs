@@ -20,8 +20,9 @@ stored_enum!(
 /// hash size).
 pub const MIN_HS256_SECRET: usize = 32;
 
-/// A configured call centre.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A configured call centre. Its `Debug` leaves the key out (an HS256 key
+/// is a secret).
+#[derive(Clone, PartialEq, Eq)]
 pub struct CallCenter {
     /// The call centre's API name: the JWT `sub` and the body's
     /// `callCenterApiName`.
@@ -39,6 +40,20 @@ pub struct CallCenter {
     /// When set, tokens must carry this `aud`. Salesforce's own connector
     /// sends no `aud`, so it is optional.
     pub audience: Option<String>,
+}
+
+impl std::fmt::Debug for CallCenter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallCenter")
+            .field("api_name", &self.api_name)
+            .field("tenant", &self.tenant)
+            .field("user", &self.user)
+            .field("algorithm", &self.algorithm)
+            .field("key", &format_args!("<{} bytes redacted>", self.key.len()))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
 }
 
 /// Checks a call-centre API name: 1-80 letters, digits and underscores, as
@@ -67,5 +82,30 @@ mod tests {
         assert!(parse_api_name("").is_err());
         assert!(parse_api_name("a b").is_err());
         assert!(parse_api_name(&"x".repeat(81)).is_err());
+    }
+
+    #[test]
+    fn debug_output_leaves_the_key_out() {
+        let center = CallCenter {
+            api_name: "DEV_CC".into(),
+            tenant: TenantId::parse("acme").unwrap(),
+            user: User {
+                id: crate::domain::ids::UserId::parse("scv").unwrap(),
+                user_name: "scv".into(),
+                first_name: None,
+                last_name: None,
+            },
+            algorithm: JwtAlgorithm::Hs256,
+            key: b"a-shared-secret-of-at-least-32-bytes".to_vec(),
+            issuer: None,
+            audience: None,
+        };
+        let debug = format!("{center:?}");
+        assert!(!debug.contains("a-shared-secret"), "{debug}");
+        assert!(!debug.contains("97, 45"), "no byte list either: {debug}");
+        assert!(
+            debug.contains("DEV_CC") && debug.contains("36 bytes redacted"),
+            "{debug}"
+        );
     }
 }

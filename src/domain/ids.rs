@@ -197,3 +197,55 @@ mod tests {
         assert!(parse_name("name", "phoneCalls/a/b", "phoneCalls").is_err());
     }
 }
+
+/// Properties of id and name parsing (ids arrive in paths and bodies).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(text in "(?s)\\PC{0,80}") {
+            let _ = InteractionId::parse("id", &text);
+            let _ = PhoneCallId::parse("id", &text);
+            let _ = VoiceCallId::parse(&text);
+            let _ = TenantId::parse(&text);
+            let _ = UserId::parse(&text);
+            let _ = parse_name("name", &text, "phoneCalls");
+        }
+
+        #[test]
+        fn well_formed_ids_are_accepted_and_names_round_trip(
+            interaction in "[A-Za-z0-9]{16}",
+            phone_call in "[0-9a-f]{20}",
+            voice_call in "0LQ[A-Za-z0-9]{15}",
+            principal in "[A-Za-z0-9._@-]{1,64}",
+        ) {
+            let parsed = InteractionId::parse("id", &interaction).unwrap();
+            prop_assert_eq!(parsed.as_str(), interaction.as_str());
+            let parsed = PhoneCallId::parse("id", &phone_call).unwrap();
+            prop_assert_eq!(parsed.as_str(), phone_call.as_str());
+            let parsed = VoiceCallId::parse(&voice_call).unwrap();
+            prop_assert_eq!(parsed.as_str(), voice_call.as_str());
+            prop_assert!(TenantId::parse(&principal).is_ok() && UserId::parse(&principal).is_ok());
+            let name = format!("phoneCalls/{phone_call}");
+            prop_assert_eq!(parse_name("name", &name, "phoneCalls").unwrap(), phone_call.as_str());
+        }
+
+        #[test]
+        fn ids_of_another_shape_are_refused(
+            short in "[A-Za-z0-9]{0,15}",
+            upper in "[0-9a-f]{0,19}[A-F]",
+            other in "[A-Za-z0-9]{0,3}[^A-Za-z0-9][A-Za-z0-9]{0,12}",
+        ) {
+            prop_assert!(InteractionId::parse("id", &short).is_err());
+            prop_assert!(PhoneCallId::parse("id", &upper).is_err());
+            prop_assert!(InteractionId::parse("id", &other).is_err());
+            prop_assert!(VoiceCallId::parse(&other).is_none());
+            let nested = format!("phoneCalls/{short}/x");
+            prop_assert!(parse_name("name", &nested, "phoneCalls").is_err());
+        }
+    }
+}

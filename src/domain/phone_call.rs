@@ -2331,3 +2331,85 @@ mod tests {
         assert_eq!(serde_json::from_value::<PhoneCall>(json).unwrap(), call);
     }
 }
+
+/// Properties of the number and caller-id parsers, which read outside input
+/// (UnifiedAPI bodies and queries, gRPC requests).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn extension() -> impl Strategy<Value = String> {
+        prop_oneof!["[0-9]{1,6}", "[0-9]{1,8}\\*[0-9]{1,8}"]
+    }
+
+    fn public_number() -> impl Strategy<Value = String> {
+        "\\+?[0-9]{7,15}"
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(text in "\\PC{0,80}", bytes in "(?s).{0,40}") {
+            let _ = CallerId::parse("caller_id", &text);
+            let _ = CallerId::parse("caller_id", &bytes);
+            let _ = parse_number("n", &text);
+            let _ = parse_extension("n", &text);
+            let _ = parse_leg_id("leg_id", &text);
+        }
+
+        #[test]
+        fn generated_numbers_are_accepted_as_their_kind(ext in extension(), public in public_number()) {
+            prop_assert_eq!(parse_number("n", &ext).unwrap(), (ext.clone(), NumberKind::Extension));
+            prop_assert_eq!(parse_extension("n", &ext).unwrap(), ext);
+            // 7+ digits are never an extension; with `+` or not, public.
+            prop_assert_eq!(parse_number("n", &public).unwrap().1, NumberKind::Public);
+            prop_assert!(parse_extension("n", &public).is_err());
+        }
+
+        #[test]
+        fn numbers_with_anything_but_digits_are_refused(
+            prefix in "[0-9]{0,6}",
+            bad in "[^0-9*+]",
+            suffix in "[0-9]{0,6}",
+        ) {
+            let number = format!("{prefix}{bad}{suffix}");
+            prop_assert!(parse_number("n", &number).is_err(), "{:?}", number);
+        }
+
+        #[test]
+        fn too_long_numbers_are_refused(digits in "[0-9]{16,30}") {
+            prop_assert!(parse_number("n", &digits).is_err());
+            let plus = format!("+{digits}");
+            prop_assert!(parse_number("n", &plus).is_err());
+        }
+
+        #[test]
+        fn caller_ids_round_trip_through_their_text(
+            name in proptest::option::of("[A-Za-z0-9][A-Za-z0-9 .,'()-]{0,40}[A-Za-z0-9]"),
+            number in prop_oneof![extension(), public_number()],
+        ) {
+            let id = CallerId { name, number };
+            let text = id.to_string();
+            prop_assert_eq!(CallerId::parse("caller_id", &text).unwrap(), id.clone());
+            // `<number>` alone and surrounding spaces read the same.
+            let bracketed = format!("  <{}> ", id.number);
+            prop_assert_eq!(
+                CallerId::parse("caller_id", &bracketed).unwrap(),
+                CallerId { name: None, number: id.number.clone() }
+            );
+        }
+
+        #[test]
+        fn caller_ids_with_stray_brackets_are_refused(
+            name in "[A-Za-z ]{0,10}",
+            number in extension(),
+            stray in prop_oneof![Just("<"), Just(">")],
+        ) {
+            let misplaced = format!("{name}{stray}{number}");
+            prop_assert!(CallerId::parse("caller_id", &misplaced).is_err(), "{:?}", misplaced);
+            let in_name = format!("{name}{stray}x <{number}>");
+            prop_assert!(CallerId::parse("caller_id", &in_name).is_err(), "{:?}", in_name);
+        }
+    }
+}

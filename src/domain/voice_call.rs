@@ -1451,3 +1451,63 @@ mod tests {
         );
     }
 }
+
+/// Properties of the number, address and decimal parsers, which read
+/// outside input (vcita and Salesforce bodies, gRPC requests).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(text in "(?s)\\PC{0,80}") {
+            let _ = e164("n", &text);
+            let _ = call_address("n", &text);
+            let _ = Decimal::parse("rate", &text);
+        }
+
+        #[test]
+        fn e164_numbers_are_accepted(number in "\\+[1-9][0-9]{1,14}") {
+            prop_assert_eq!(e164("n", &number).unwrap(), number.clone());
+            prop_assert_eq!(call_address("n", &number).unwrap(), number);
+        }
+
+        #[test]
+        fn non_e164_numbers_are_refused(
+            bad in prop_oneof![
+                "[1-9][0-9]{1,14}",             // no +
+                "\\+0[0-9]{1,14}",              // leading 0
+                "\\+[1-9][0-9]{15,25}",         // too long
+                "\\+[1-9]?",                    // too short
+                "\\+[1-9][0-9]{0,5}[^0-9][0-9]{0,5}", // not digits
+            ],
+        ) {
+            prop_assert!(e164("n", &bad).is_err(), "{:?}", bad);
+        }
+
+        #[test]
+        fn decimals_are_accepted_exactly_as_sent(whole in "[0-9]{1,12}", fraction in proptest::option::of("[0-9]{1,6}")) {
+            let text = match &fraction {
+                Some(f) => format!("{whole}.{f}"),
+                None => whole.clone(),
+            };
+            prop_assert_eq!(Decimal::parse("rate", &text).unwrap(), Some(Decimal(text.clone())));
+        }
+
+        #[test]
+        fn malformed_decimals_are_refused(
+            bad in prop_oneof![
+                "-[0-9]{1,5}",
+                "[0-9]{13,20}",
+                "[0-9]{1,3}\\.[0-9]{7,9}",
+                "[0-9]{0,3}[^0-9.][0-9]{0,3}",
+                "\\.[0-9]{1,3}",
+                "[0-9]{1,3}\\.",
+            ],
+        ) {
+            prop_assert!(Decimal::parse("rate", &bad).is_err(), "{:?}", bad);
+        }
+    }
+}

@@ -79,5 +79,28 @@ mod tests {
                 let _ = (bearer(&map), basic(&map), cookie(&map, "xsrf-token"));
             }
         }
+
+        #[test]
+        fn header_bytes_beyond_ascii_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
+            if let Ok(header) = http::HeaderValue::from_bytes(&bytes) {
+                let mut map = HeaderMap::new();
+                map.insert(AUTHORIZATION, header.clone());
+                map.insert(COOKIE, header);
+                let _ = (bearer(&map), basic(&map), cookie(&map, "xsrf-token"));
+            }
+        }
+
+        #[test]
+        fn basic_credentials_round_trip(user in "[^:\\p{C}]{0,20}", password in "\\PC{0,60}") {
+            let encoded = STANDARD.encode(format!("{user}:{password}"));
+            let map = headers(&[("authorization", &format!("Basic {encoded}"))]);
+            proptest::prop_assert_eq!(basic(&map), Some((user, password)));
+        }
+
+        #[test]
+        fn bearer_tokens_round_trip(token in "[!-~]{1,80}", scheme in proptest::sample::select(vec!["Bearer", "bearer", "BEARER"])) {
+            let map = headers(&[("authorization", &format!("{scheme} {token}"))]);
+            proptest::prop_assert_eq!(bearer(&map), Some(token.as_str()));
+        }
     }
 }

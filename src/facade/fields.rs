@@ -236,3 +236,66 @@ mod tests {
         assert_eq!(lenient.objects(map, "", "list", false).map(|l| l.len()), Some(1));
     }
 }
+
+/// Strategies for property tests of the dialect readers: arbitrary JSON,
+/// with object keys drawn mostly from the fields a reader knows, so the
+/// generated bodies reach past the first check.
+#[cfg(test)]
+pub(crate) mod strategies {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    /// A scalar: null, booleans, numbers (huge and negative ones too),
+    /// arbitrary strings and plausible ones.
+    pub fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            "\\PC{0,24}".prop_map(Value::from),
+            proptest::sample::select(vec![
+                "",
+                "+14155550148",
+                "+0",
+                "2026-11-23T09:30:00Z",
+                "2026-11-23",
+                "9999-12-31T23:59:60Z",
+                "0.05",
+                "-1",
+                "Inbound",
+                "Transfer",
+                "END_USER",
+                "INBOUND",
+                "MISSED",
+                "VONAGE",
+                "{\"A\":\"b\"}",
+                "[1]",
+                "1e400",
+            ])
+            .prop_map(Value::from),
+        ]
+    }
+
+    /// An object whose keys come from `keys` (or are arbitrary), with
+    /// values of any JSON type, nested a few levels.
+    pub fn object(keys: &'static [&'static str]) -> impl Strategy<Value = Map<String, Value>> {
+        let key = prop_oneof![
+            4 => proptest::sample::select(keys.to_vec()).prop_map(str::to_owned),
+            1 => "\\PC{0,8}",
+        ];
+        let value = scalar().prop_recursive(3, 24, 4, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    proptest::sample::select(keys.to_vec()).prop_map(str::to_owned),
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        });
+        proptest::collection::btree_map(key, value, 0..10).prop_map(|m| m.into_iter().collect())
+    }
+}

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 pub mod cometd;
 pub mod credentials;
+pub mod edge;
 pub mod fields;
 pub mod genesys;
 pub mod hubgets;

@@ -47,7 +47,7 @@ fn handshake_message(id: &str) -> Value {
 }
 
 /// Handshakes as `user` with `token` and returns the client id.
-async fn handshake(app: &TestApp, user: &str, token: &str) -> String {
+pub(crate) async fn handshake(app: &TestApp, user: &str, token: &str) -> String {
     let (status, body) = post(
         app,
         Some(&basic(user, token)),
@@ -70,7 +70,7 @@ fn connect_message(id: &str, client: &str, timeout: Option<u64>) -> Value {
     message
 }
 
-async fn connect(app: &TestApp, client: &str, timeout: Option<u64>) -> Value {
+pub(crate) async fn connect(app: &TestApp, client: &str, timeout: Option<u64>) -> Value {
     let (status, body) = post(
         app,
         None,
@@ -82,7 +82,7 @@ async fn connect(app: &TestApp, client: &str, timeout: Option<u64>) -> Value {
     body
 }
 
-async fn subscribe(app: &TestApp, client: &str, subscription: Value) -> Value {
+pub(crate) async fn subscribe(app: &TestApp, client: &str, subscription: Value) -> Value {
     let (_, body) = post(
         app,
         None,
@@ -116,7 +116,7 @@ fn data(json: Value) -> prost_types::Struct {
     }
 }
 
-async fn publish(app: &TestApp, token: &str, topic: &str, payload: Value) -> i64 {
+pub(crate) async fn publish(app: &TestApp, token: &str, topic: &str, payload: Value) -> i64 {
     app.events()
         .publish_notification(authed(
             PublishNotificationRequest {
@@ -133,7 +133,7 @@ async fn publish(app: &TestApp, token: &str, topic: &str, payload: Value) -> i64
 
 /// Connects until a delivery arrives (or `deadline`), returning deliveries
 /// (messages that are not meta replies).
-async fn deliveries(app: &TestApp, client: &str, want: usize) -> Vec<Value> {
+pub(crate) async fn deliveries(app: &TestApp, client: &str, want: usize) -> Vec<Value> {
     let started = Instant::now();
     let mut out = Vec::new();
     while out.len() < want {

@@ -118,3 +118,58 @@ mod tests {
         assert!(is_service("/service/echo") && !is_service("/services"));
     }
 }
+
+/// Properties of channel names and patterns: never panics, and wildcards
+/// match exactly the channels the Bayeux spec says.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Segments from a small alphabet, so that prefixes collide often.
+    fn segments(min: usize, max: usize) -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec("[ab]{1,2}", min..max)
+    }
+
+    fn channel(segments: &[String]) -> String {
+        format!("/{}", segments.join("/"))
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_and_matching_never_panic(pattern in "\\PC{0,40}", name in "\\PC{0,40}") {
+            if let Some(p) = Pattern::parse(&pattern) {
+                let _ = p.matches(&name);
+            }
+            let _ = is_meta(&name);
+            let _ = is_service(&name);
+        }
+
+        #[test]
+        fn names_are_patterns_that_match_only_themselves(name in segments(1, 5), other in segments(1, 5)) {
+            let name = channel(&name);
+            let other = channel(&other);
+            let pattern = Pattern::parse(&name).unwrap();
+            prop_assert!(!pattern.is_wildcard());
+            prop_assert!(pattern.matches(&name));
+            prop_assert_eq!(pattern.matches(&other), name == other);
+        }
+
+        #[test]
+        fn wildcards_match_as_specified(prefix in segments(1, 3), name in segments(1, 6)) {
+            let one = Pattern::parse(&format!("{}/*", channel(&prefix))).unwrap();
+            let many = Pattern::parse(&format!("{}/**", channel(&prefix))).unwrap();
+            let below = name.len() > prefix.len() && name[..prefix.len()] == prefix[..];
+            let target = channel(&name);
+            prop_assert_eq!(one.matches(&target), below && name.len() == prefix.len() + 1, "{}", target);
+            prop_assert_eq!(many.matches(&target), below, "{}", target);
+        }
+
+        #[test]
+        fn wildcards_inside_or_with_whitespace_are_refused(prefix in segments(1, 3), junk in prop_oneof![Just("a*"), Just("*a"), Just("a b"), Just("")]) {
+            let text = format!("{}/{junk}/x", channel(&prefix));
+            prop_assert!(Pattern::parse(&text).is_none(), "{}", text);
+        }
+    }
+}

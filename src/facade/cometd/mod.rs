@@ -73,6 +73,12 @@ impl Default for CometdConfig {
     }
 }
 
+/// 413 as a Bayeux client reads it (an unsuccessful message array), for the
+/// server's body limit.
+pub fn too_large(limit: usize) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(error::HttpError::TooLarge(limit))
+}
+
 /// The CometD router. Pending connects are answered at once (advice
 /// `retry`) when `shutdown` is cancelled.
 pub fn router(upstream: Upstream, config: CometdConfig, shutdown: CancellationToken) -> Router {

@@ -168,3 +168,44 @@ pub mod errors {
         format!("503::{reason}")
     }
 }
+
+/// Properties of message handling: any JSON value is either refused as a
+/// message or read without panicking, and replies echo `id`/`clientId`.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facade::fields::strategies;
+
+    const KEYS: &[&str] = &[
+        "channel",
+        "clientId",
+        "id",
+        "version",
+        "minimumVersion",
+        "supportedConnectionTypes",
+        "connectionType",
+        "subscription",
+        "advice",
+        "timeout",
+        "data",
+        "ext",
+    ];
+
+    proptest! {
+        #[test]
+        fn any_message_is_read_without_panicking(value in strategies::scalar(), object in strategies::object(KEYS)) {
+            prop_assert!(Request::from_value(value).is_none());
+            let request = Request::from_value(Value::Object(object.clone())).unwrap();
+            let _ = request.channel();
+            let _ = request.client_id();
+            let reply = request.error(errors::invalid_message());
+            prop_assert_eq!(&reply["successful"], &Value::Bool(false));
+            for key in ["id", "clientId"] {
+                prop_assert_eq!(reply.get(key), object.get(key));
+            }
+            prop_assert_eq!(&reply["channel"], object.get("channel").unwrap_or(&Value::Null));
+        }
+    }
+}

@@ -192,3 +192,28 @@ mod tests {
         assert!(!c.csrf_matches(None));
     }
 }
+
+/// Properties of the CSRF check: only the credential's own token passes.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn only_the_credentials_own_csrf_token_matches(token in "[!-~]{1,60}", other in "[!-~]{1,60}", presented in "[ -~]{0,70}") {
+            let credential = Credential { token: token.clone(), scheme: Scheme::Basic };
+            let own = HeaderValue::from_str(&credential.csrf_token()).unwrap();
+            prop_assert!(credential.csrf_matches(Some(&own)));
+            prop_assert!(!credential.csrf_matches(None));
+            if other != token {
+                let theirs = HeaderValue::from_str(&csrf_token(&other)).unwrap();
+                prop_assert!(!credential.csrf_matches(Some(&theirs)));
+            }
+            if let Ok(value) = HeaderValue::from_str(&presented) {
+                prop_assert_eq!(credential.csrf_matches(Some(&value)), presented == credential.csrf_token());
+            }
+        }
+    }
+}

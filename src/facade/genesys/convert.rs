@@ -783,3 +783,130 @@ mod tests {
         );
     }
 }
+
+/// Properties of the GWS date parser and the history/list readers, which
+/// read outside input.
+#[cfg(test)]
+mod properties {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::domain::filter::Filter;
+    use crate::domain::interaction::FILTER_SCHEMA;
+    use crate::facade::genesys::resource;
+
+    /// Instants from 1970 to 9999, at millisecond precision (what GWS
+    /// dates carry).
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        (0i64..253_402_300_799, 0u32..1000)
+            .prop_map(|(secs, ms)| DateTime::from_timestamp(secs, ms * 1_000_000).unwrap())
+    }
+
+    /// Any JSON value, a few levels deep.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            "\\PC{0,30}".prop_map(Value::from),
+            // Plausible values, so parsing gets past the first check.
+            prop_oneof![
+                Just("2015-10-01"),
+                Just("2015-10-01 10:00:00.000+0300"),
+                Just("call,chat"),
+                Just("asc"),
+                Just("desc"),
+                Just("archive"),
+                Just("main"),
+                Just("5"),
+                Just("1000000000000"),
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("\\PC{0,10}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    const HISTORY_KEYS: &[&str] = &[
+        "fromDate",
+        "toDate",
+        "mediaType",
+        "sort",
+        "maxSize",
+        "source",
+        "customAttributes",
+        "searchCustomAttributes",
+        "userId",
+    ];
+
+    proptest! {
+        #[test]
+        fn parse_when_never_panics(text in "(?s)\\PC{0,40}") {
+            let _ = parse_when(&text);
+        }
+
+        #[test]
+        fn rendered_dates_parse_back_to_the_same_instant(t in instant()) {
+            let stamp = prost_types::Timestamp { seconds: t.timestamp(), nanos: t.timestamp_subsec_nanos() as i32 };
+            let gws = resource::date(&stamp).unwrap();
+            prop_assert_eq!(parse_when(&gws), Some(When::Instant(t)), "{}", gws);
+            let rfc3339 = t.to_rfc3339();
+            prop_assert_eq!(parse_when(&rfc3339), Some(When::Instant(t)), "{}", rfc3339);
+            // GWS 8.5.2: `T`, `:` before the milliseconds, `Z`.
+            let colon = t.format("%Y-%m-%dT%H:%M:%S:%3fZ").to_string();
+            prop_assert_eq!(parse_when(&colon), Some(When::Instant(t)), "{}", colon);
+            // Another offset names the same instant.
+            let shifted = t.with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap());
+            let zoned = shifted.format("%Y-%m-%d %H:%M:%S%.3f%z").to_string();
+            prop_assert_eq!(parse_when(&zoned), Some(When::Instant(t)), "{}", zoned);
+        }
+
+        #[test]
+        fn days_parse_as_days(day in (1i32..9999, 1u32..=12, 1u32..=28)) {
+            let date = NaiveDate::from_ymd_opt(day.0, day.1, day.2).unwrap();
+            let text = date.format("%Y-%m-%d").to_string();
+            prop_assert_eq!(parse_when(&text), Some(When::Day(date)));
+        }
+
+        #[test]
+        fn history_bodies_never_panic_and_always_yield_a_valid_filter(
+            fields in proptest::collection::vec((proptest::sample::select(HISTORY_KEYS.to_vec()), json_value()), 0..6),
+            kind in prop_oneof![Just(History::Interactions), Just(History::Agent), "\\PC{0,20}".prop_map(History::Contact)],
+        ) {
+            let object: serde_json::Map<String, Value> = fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            let Ok(body) = serde_json::from_value::<dto::RetrieveHistory>(Value::Object(object)) else {
+                return Ok(());
+            };
+            let now = DateTime::parse_from_rfc3339("2025-03-31T12:00:00Z").unwrap().with_timezone(&Utc);
+            if let Ok(search) = history(&kind, body, now) {
+                let parsed = Filter::parse(&search.request.filter, FILTER_SCHEMA);
+                prop_assert!(parsed.is_ok(), "{}: {:?}", search.request.filter, parsed);
+            }
+        }
+
+        #[test]
+        fn list_queries_never_panic_and_always_yield_a_valid_filter(
+            query in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["mediaType", "fromDate", "toDate", "userId", "contactId", "sort", "offset", "limit", "other"]),
+                    prop_oneof!["\\PC{0,30}", Just("2015-10-01".to_owned()), Just("call".to_owned()), Just("-1".to_owned())],
+                ),
+                0..6,
+            ),
+        ) {
+            let query = query.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            if let Ok(request) = list(query) {
+                let parsed = Filter::parse(&request.filter, FILTER_SCHEMA);
+                prop_assert!(parsed.is_ok(), "{}: {:?}", request.filter, parsed);
+            }
+        }
+    }
+}

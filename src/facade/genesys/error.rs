@@ -168,6 +168,17 @@ impl Error {
         }
     }
 
+    /// Statuscode 10 with 413: the body is over the server's limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::validation(format!("the request body is too large (at most {limit} bytes)"))
+            .with_http(StatusCode::PAYLOAD_TOO_LARGE)
+    }
+
+    /// Statuscode 9 with 429: the server sheds load; retry later.
+    pub fn overloaded(message: &str) -> Self {
+        Self::new(code::INCOMPLETE, message).with_http(StatusCode::TOO_MANY_REQUESTS)
+    }
+
     /// A query string that could not be read.
     pub fn query(rejection: &QueryRejection) -> Self {
         Self::validation(format!("cannot read the query string: {}", rejection.body_text()))

@@ -768,3 +768,122 @@ mod tests {
         assert!(create_requests(Type::Simple, &bad, CreateBody::default()).is_err());
     }
 }
+
+/// Properties of the UnifiedAPI query and body readers.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::filter::Filter;
+    use crate::domain::phone_call::FILTER_SCHEMA;
+
+    const SCOPE: &str = "extension = \"212\"";
+    const OPS: &[&str] = &[
+        "equals",
+        "greaterThan",
+        "lessThan",
+        "present",
+        "startsWith",
+        "contains",
+        "inArray",
+    ];
+
+    fn query(by: Option<String>, op: Option<String>, value: Option<String>) -> ListQuery {
+        ListQuery {
+            filter_by: by,
+            filter_op: op,
+            filter_value: value,
+            ..Default::default()
+        }
+    }
+
+    fn rfc3339() -> impl Strategy<Value = String> {
+        (
+            0i64..4_102_444_800,
+            prop_oneof![Just("Z"), Just("+02:00"), Just("-05:30")],
+        )
+            .prop_map(|(secs, zone)| {
+                let t = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+                format!("{}{zone}", t.format("%Y-%m-%dT%H:%M:%S"))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn list_queries_never_panic(
+            by in proptest::option::of("\\PC{0,12}"),
+            op in proptest::option::of("\\PC{0,12}"),
+            value in proptest::option::of("\\PC{0,40}"),
+            count in proptest::option::of("\\PC{0,12}"),
+            start in proptest::option::of("\\PC{0,12}"),
+            fields in proptest::option::of("\\PC{0,30}"),
+            sort in proptest::option::of("\\PC{0,12}"),
+        ) {
+            let mut q = query(by, op, value);
+            q.count = count;
+            q.start_index = start;
+            q.fields = fields;
+            q.sort_order = sort;
+            let _ = list_request(SCOPE, &q);
+        }
+
+        #[test]
+        fn text_filters_always_compile_whatever_the_value(
+            by in proptest::sample::select(vec!["id", "nonce", "extension", "ownerId"]),
+            op in proptest::sample::select(OPS.to_vec()),
+            value in "\\PC{1,40}",
+        ) {
+            let q = query(Some(by.into()), Some(op.into()), Some(value.clone()));
+            match list_request(SCOPE, &q) {
+                Ok((request, shape)) => {
+                    prop_assert!(shape.filtered);
+                    // The value is a quoted literal: it can never change the
+                    // expression's structure, so the core's parser accepts it.
+                    let parsed = Filter::parse(&request.filter, FILTER_SCHEMA);
+                    prop_assert!(parsed.is_ok(), "{:?} → {:?}: {:?}", value, request.filter, parsed);
+                }
+                // Only an inArray of nothing but commas and spaces is empty.
+                Err(_) => prop_assert!(op == "inArray" && value.split(',').all(|v| v.trim().is_empty()), "{:?}", value),
+            }
+        }
+
+        #[test]
+        fn time_filters_take_rfc3339_even_with_the_plus_unencoded(
+            by in proptest::sample::select(vec!["answered", "published"]),
+            op in proptest::sample::select(vec!["equals", "greaterThan", "lessThan"]),
+            time in rfc3339(),
+        ) {
+            // An unencoded `+` arrives as a space.
+            let sent = time.replace('+', " ");
+            let q = query(Some(by.into()), Some(op.into()), Some(sent));
+            let (request, _) = list_request(SCOPE, &q).unwrap();
+            prop_assert!(request.filter.contains(&time), "{}", request.filter);
+            prop_assert!(Filter::parse(&request.filter, FILTER_SCHEMA).is_ok(), "{}", request.filter);
+        }
+
+        #[test]
+        fn unknown_filter_fields_and_ops_are_refused(
+            by in "[a-zA-Z]{1,12}",
+            op in "[a-zA-Z]{1,12}",
+        ) {
+            let filterable = ["id", "nonce", "extension", "ownerId", "answered", "published"];
+            if !filterable.contains(&by.as_str()) {
+                let q = query(Some(by.clone()), Some("equals".into()), Some("x".into()));
+                prop_assert!(list_request(SCOPE, &q).is_err(), "{:?}", by);
+            }
+            if !OPS.contains(&op.as_str()) {
+                let q = query(Some("id".into()), Some(op.clone()), Some("x".into()));
+                prop_assert!(list_request(SCOPE, &q).is_err(), "{:?}", op);
+            }
+        }
+
+        #[test]
+        fn caller_ids_in_bodies_never_panic(text in "(?s)\\PC{0,60}") {
+            let _ = caller_id("callerId", &text);
+            let _ = seconds("waitForPickup", &text);
+            let _ = boolean("video", &text);
+            let _ = count("count", Some(&text));
+        }
+    }
+}

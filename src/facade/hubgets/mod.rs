@@ -28,6 +28,20 @@ mod dto;
 mod error;
 mod phone_calls;
 
+/// 413 in the UnifiedAPI envelope (`request_too_large`), for the server's
+/// body limit.
+pub fn too_large() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    Error::TooLarge.into_response()
+}
+
+/// 429 in the UnifiedAPI envelope (`request_limit_exceeded`), for load
+/// shedding at the edge; the caller adds `Retry-After`.
+pub fn overloaded(message: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    Error::Upstream(tonic::Status::resource_exhausted(message)).into_response()
+}
+
 /// The UnifiedAPI routes.
 pub fn router(upstream: Upstream) -> Router {
     let unsupported =

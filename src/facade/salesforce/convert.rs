@@ -481,3 +481,104 @@ mod tests {
         assert_eq!(r.errors.len(), 2);
     }
 }
+
+/// Properties of the Salesforce body readers and time formats.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facade::fields::strategies;
+    use crate::facade::salesforce::dto::BulkMessages;
+
+    const KEYS: &[&str] = &[
+        "callCenterApiName",
+        "vendorCallKey",
+        "to",
+        "from",
+        "initiationMethod",
+        "startTime",
+        "endTime",
+        "enqueueTime",
+        "acceptTime",
+        "participants",
+        "participantKey",
+        "type",
+        "callAttributes",
+        "parentVoiceCallId",
+        "callOrigin",
+        "callSubtype",
+        "queue",
+        "agent",
+        "isActiveCall",
+        "totalHoldDuration",
+        "longestHoldDuration",
+        "numberOfHolds",
+        "agentInteractionDuration",
+        "recordingLocation",
+        "totalRecordingDuration",
+        "disconnectReason",
+        "value",
+        "isError",
+        "fromNumber",
+        "entries",
+        "messages",
+        "participantId",
+        "messageId",
+        "content",
+        "senderType",
+    ];
+
+    proptest! {
+        #[test]
+        fn bodies_never_panic(body in strategies::object(KEYS), key in "\\PC{0,20}", lenient in any::<bool>()) {
+            let mut r = Reader::new(lenient);
+            let dto = CreateVoiceCall::read(&mut r, &body);
+            let _ = create_request(&mut r, dto, Some("Amazon Connect".to_owned()));
+            let mut r = Reader::new(lenient);
+            let dto = UpdateVoiceCall::read(&mut r, &body);
+            let _ = update_request(&mut r, &key, dto);
+            let mut r = Reader::new(lenient);
+            let dto = Message::read(&mut r, &body, "");
+            let _ = message(&mut r, "", &dto);
+            let mut r = Reader::new(lenient);
+            let bulk = BulkMessages::read(&mut r, &body);
+            for (i, (_, messages)) in bulk.entries.iter().enumerate() {
+                for m in messages {
+                    let _ = message(&mut r, &format!("entries[{i}]"), m);
+                }
+            }
+        }
+
+        #[test]
+        fn times_never_panic(text in "\\PC{0,40}", millis in any::<i64>(), secs in any::<i64>()) {
+            let mut r = Reader::default();
+            let _ = iso_time(&mut r, "startTime", Some(&text));
+            let _ = epoch_millis(&mut r, "startTime", Some(millis));
+            let _ = seconds(&mut r, "totalHoldDuration", Some(secs));
+        }
+
+        #[test]
+        fn iso_times_read_back_exactly(secs in -62_135_596_800i64..253_402_300_799, nanos in 0u32..1_000_000_000, offset in -86_399i32..86_399) {
+            let t = chrono::DateTime::from_timestamp(secs, nanos).unwrap();
+            let zone = chrono::FixedOffset::east_opt(offset - offset % 60).unwrap();
+            let text = t.with_timezone(&zone).to_rfc3339();
+            let mut r = Reader::default();
+            let parsed = iso_time(&mut r, "startTime", Some(&text));
+            prop_assert!(r.ok(), "{}", text);
+            prop_assert_eq!(parsed, Some(Timestamp { seconds: secs, nanos: nanos as i32 }), "{}", text);
+        }
+
+        #[test]
+        fn epoch_millis_read_back_and_negatives_are_refused(millis in any::<i64>()) {
+            let mut r = Reader::default();
+            let parsed = epoch_millis(&mut r, "startTime", Some(millis));
+            if millis < 0 {
+                prop_assert!(!r.ok());
+            } else {
+                let t = parsed.unwrap();
+                prop_assert_eq!(t.seconds * 1000 + i64::from(t.nanos) / 1_000_000, millis);
+            }
+        }
+    }
+}

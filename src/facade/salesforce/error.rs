@@ -84,6 +84,22 @@ impl SfError {
         )
     }
 
+    /// 413: the body is over the server's limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::one(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "REQUEST_TOO_LARGE",
+            format!("the request body is too large (at most {limit} bytes)"),
+        )
+    }
+
+    /// 429 `SCV_LIMITS_ERROR` with `Retry-After`: the server sheds load.
+    pub fn overloaded(message: &str, retry_after: Duration) -> Self {
+        let mut error = Self::one(StatusCode::TOO_MANY_REQUESTS, "SCV_LIMITS_ERROR", message);
+        error.retry_after = Some(retry_after);
+        error
+    }
+
     /// 415: neither JSON nor XML.
     pub fn unsupported_media_type() -> Self {
         Self::one(

@@ -160,3 +160,90 @@ mod tests {
         }
     }
 }
+
+/// Properties of the XML reader: never panics, refuses what is not a
+/// document, and reads back what a writer of the documented shape wrote.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use quick_xml::escape::escape;
+
+    use super::*;
+
+    fn name() -> impl Strategy<Value = String> {
+        "[a-zA-Z][a-zA-Z0-9_]{0,6}"
+    }
+
+    /// A value the documented shape can carry: text, a non-empty object,
+    /// or (as an object's field) a list of at least two items.
+    fn field_value() -> impl Strategy<Value = Value> {
+        let text = "\\PC{0,20}".prop_map(Value::String);
+        text.prop_recursive(3, 20, 4, |inner| {
+            let object = || {
+                proptest::collection::btree_map(name(), inner.clone(), 1..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect()))
+            };
+            let item = prop_oneof![
+                inner.clone().prop_filter("no nested lists", |v| !v.is_array()),
+                object()
+            ];
+            prop_oneof![
+                object(),
+                proptest::collection::vec(item, 2..4).prop_map(Value::Array)
+            ]
+        })
+    }
+
+    fn render(name: &str, value: &Value, out: &mut String) {
+        match value {
+            Value::Array(items) => items.iter().for_each(|item| render(name, item, out)),
+            Value::Object(fields) => {
+                out.push_str(&format!("<{name}>"));
+                for (key, value) in fields {
+                    render(key, value, out);
+                }
+                out.push_str(&format!("</{name}>"));
+            }
+            Value::String(text) => out.push_str(&format!("<{name}>{}</{name}>", escape(text.as_str()))),
+            other => unreachable!("not generated: {other}"),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "(?s)\\PC{0,200}") {
+            let _ = to_json(&text);
+        }
+
+        #[test]
+        fn tag_soup_never_panics(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "<a>", "</a>", "<b>", "</b>", "<a/>", "x", "&amp;", "&#33;", "&#xD800;", "&#0;", "&bogus;", "<![CDATA[", "]]>",
+                "<!DOCTYPE a>", "<?xml version=\"1.0\"?>", "<!-- c -->", "<", ">", "&", "<a b=\"c\">", "<ns:a>", "</ns:a>",
+            ]),
+            0..40,
+        )) {
+            let _ = to_json(&parts.concat());
+        }
+
+        #[test]
+        fn documents_of_the_documented_shape_read_back(
+            fields in proptest::collection::btree_map(name(), field_value(), 0..6),
+            declaration in any::<bool>(),
+        ) {
+            let mut xml = String::new();
+            if declaration {
+                xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+            }
+            let root: Map<String, Value> = fields.into_iter().collect();
+            render("VoiceCall", &Value::Object(root.clone()), &mut xml);
+            prop_assert_eq!(to_json(&xml), Ok(root), "{}", xml);
+        }
+
+        #[test]
+        fn nesting_beyond_the_limit_is_refused(depth in (MAX_DEPTH + 1)..(MAX_DEPTH * 4)) {
+            let xml = format!("{}x{}", "<a>".repeat(depth), "</a>".repeat(depth));
+            prop_assert!(to_json(&xml).is_err());
+        }
+    }
+}

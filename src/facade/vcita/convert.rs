@@ -577,3 +577,149 @@ mod tests {
         assert_eq!(render_status(pb::CallState::Queued.into(), None), "INCOMING_CALL");
     }
 }
+
+/// Properties of the vcita readers: bodies and `filter[field][op]` queries.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::filter::Filter;
+    use crate::domain::voice_call::FILTER_SCHEMA;
+    use crate::facade::fields::strategies;
+    use crate::facade::vcita::dto::{CreateVoiceCall, UpdateVoiceCall};
+
+    const BODY_KEYS: &[&str] = &[
+        "staff_uid",
+        "client_uid",
+        "business_uid",
+        "from_number",
+        "to_number",
+        "direction",
+        "status",
+        "rate",
+        "price",
+        "provider",
+        "source_id",
+        "external_uuid",
+        "duration",
+        "recording_id",
+        "recordingUrl",
+        "call_summary",
+        "external_app_name",
+        "external_app_url",
+        "handled_by_staff_uid",
+        "uid",
+        "created_at",
+    ];
+
+    const TEXT_FIELDS: &[&str] = &[
+        "uid",
+        "staff_uid",
+        "client_uid",
+        "business_uid",
+        "from_number",
+        "to_number",
+        "external_uuid",
+    ];
+
+    const OPS: &[&str] = &["", "[eq]", "[ne]", "[gt]", "[gte]", "[lt]", "[lte]"];
+
+    fn date() -> impl Strategy<Value = String> {
+        (0i64..4_102_444_800, any::<bool>()).prop_map(|(secs, day)| {
+            let t = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+            if day {
+                t.format("%Y-%m-%d").to_string()
+            } else {
+                t.to_rfc3339()
+            }
+        })
+    }
+
+    /// A `filter[…]` pair vcita documents, with a value of the right type.
+    fn valid_filter() -> impl Strategy<Value = (String, String)> {
+        prop_oneof![
+            (
+                proptest::sample::select(TEXT_FIELDS.to_vec()),
+                proptest::sample::select(OPS.to_vec()),
+                "\\PC{0,30}"
+            )
+                .prop_map(|(f, op, v)| (format!("filter[{f}]{op}"), v)),
+            (
+                proptest::sample::select(vec!["created_at", "updated_at"]),
+                proptest::sample::select(OPS.to_vec()),
+                date()
+            )
+                .prop_map(|(f, op, v)| (format!("filter[{f}]{op}"), v)),
+            (
+                proptest::sample::select(vec!["", "[eq]"]),
+                proptest::sample::select(STATUSES.to_vec())
+            )
+                .prop_map(|(op, v)| (format!("filter[status]{op}"), v.to_owned())),
+            (
+                proptest::sample::select(vec!["", "[eq]", "[ne]"]),
+                proptest::sample::select(vec!["INBOUND", "OUTBOUND"])
+            )
+                .prop_map(|(op, v)| (format!("filter[direction]{op}"), v.to_owned())),
+        ]
+    }
+
+    fn any_pair() -> impl Strategy<Value = (String, String)> {
+        let key = prop_oneof![
+            Just("page".to_owned()),
+            Just("per_page".to_owned()),
+            Just("sort".to_owned()),
+            "filter\\[\\PC{0,10}\\](\\[\\PC{0,5}\\])?",
+            "\\PC{0,12}",
+        ];
+        (key, "\\PC{0,30}")
+    }
+
+    proptest! {
+        #[test]
+        fn list_queries_never_panic(query in proptest::collection::vec(any_pair(), 0..8)) {
+            let mut r = Reader::default();
+            let request = list_request(&mut r, &query);
+            prop_assert!(request.page_size >= 1 && request.page_size <= 100);
+            prop_assert!(request.skip >= 0);
+        }
+
+        #[test]
+        fn documented_filters_are_accepted_and_compile(query in proptest::collection::vec(valid_filter(), 1..5)) {
+            let mut r = Reader::default();
+            let request = list_request(&mut r, &query);
+            prop_assert!(r.ok(), "{:?}: {:?}", query, r.errors);
+            let parsed = Filter::parse(&request.filter, FILTER_SCHEMA);
+            prop_assert!(parsed.is_ok(), "{:?} → {}: {:?}", query, request.filter, parsed);
+        }
+
+        #[test]
+        fn unknown_filter_fields_and_operators_are_refused(
+            field in "[a-z_]{1,12}",
+            op in "\\[[a-z]{1,4}\\]",
+        ) {
+            let known = ["created_at", "updated_at", "uid", "status", "direction", "staff_uid", "client_uid",
+                         "business_uid", "from_number", "to_number", "external_uuid"];
+            if !known.contains(&field.as_str()) {
+                let mut r = Reader::default();
+                list_request(&mut r, &[(format!("filter[{field}]"), "x".to_owned())]);
+                prop_assert!(!r.ok(), "{}", field);
+            }
+            if !OPS.contains(&op.as_str()) {
+                let mut r = Reader::default();
+                list_request(&mut r, &[(format!("filter[uid]{op}"), "x".to_owned())]);
+                prop_assert!(!r.ok(), "{}", op);
+            }
+        }
+
+        #[test]
+        fn bodies_never_panic(body in strategies::object(BODY_KEYS), uid in "\\PC{0,20}") {
+            let mut r = Reader::default();
+            let dto = CreateVoiceCall::read(&mut r, &body);
+            let _ = create_request(&mut r, dto);
+            let mut r = Reader::default();
+            let dto = UpdateVoiceCall::read(&mut r, &body);
+            let _ = update_request(&mut r, &uid, dto);
+        }
+    }
+}

@@ -87,6 +87,26 @@ impl VcitaError {
         Self::new(StatusCode::NOT_FOUND, "not_found", Message::One(message.into()))
     }
 
+    /// 413 `payload_too_large`: the body is over the server's limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            Message::One(format!("Request body too large (at most {limit} bytes)")),
+        )
+    }
+
+    /// 429 `too_many_requests` with `Retry-After`: the server sheds load.
+    pub fn overloaded(retry_after: Duration) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            Message::One("Too many requests".to_owned()),
+        );
+        error.retry_after = Some(retry_after);
+        error
+    }
+
     /// 501 for a documented route this server does not serve.
     pub fn not_implemented(route: &str) -> Self {
         Self::new(

@@ -323,3 +323,39 @@ pub async fn stats(
 pub async fn not_implemented(uri: OriginalUri) -> VcitaError {
     VcitaError::not_implemented(uri.path())
 }
+
+/// Properties of the stats report's date parameters.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn dates_never_panic(text in "\\PC{0,30}") {
+            let mut reader = Reader::default();
+            if let Some(day) = date(&mut reader, "start_date", Some(&text)) {
+                let _ = midnight(day);
+                let _ = day.succ_opt().map(midnight);
+            }
+        }
+
+        #[test]
+        fn days_are_read_and_start_at_midnight_utc(days in 0i64..2_932_896) {
+            let day = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            let text = day.format("%Y-%m-%d").to_string();
+            let mut reader = Reader::default();
+            prop_assert_eq!(date(&mut reader, "start_date", Some(&text)), Some(day));
+            prop_assert!(reader.ok());
+            prop_assert_eq!(midnight(day).seconds, days * 86_400);
+        }
+
+        #[test]
+        fn other_shapes_are_refused(text in prop_oneof!["[0-9]{1,3}/[0-9]{1,2}/[0-9]{4}", "[a-z]{1,10}", "2026-1[3-9]-01", "2026-02-3[0-9]"]) {
+            let mut reader = Reader::default();
+            prop_assert_eq!(date(&mut reader, "start_date", Some(&text)), None);
+            prop_assert!(!reader.ok());
+        }
+    }
+}
