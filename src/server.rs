@@ -21,7 +21,6 @@ use tonic::service::Routes;
 use tonic_health::server::HealthReporter;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::events::Events;
@@ -118,11 +117,15 @@ impl Server {
         };
         // CometD needs the shutdown token (pending long-polls are answered at
         // once), so it is merged here rather than inside `facade::router`.
-        let cometd =
-            facade::cometd::router(upstream.clone(), config.events.cometd_config(), shutdown.clone());
+        let mut cometd_config = config.events.cometd_config();
+        cometd_config.max_body = cometd_config.max_body.min(limit);
+        let cometd = facade::cometd::router(upstream.clone(), cometd_config, shutdown.clone());
+        // The body limit is enforced by the extractors (`DefaultBodyLimit`),
+        // so each dialect answers 413 in its own error envelope; a layer that
+        // refused on `Content-Length` would answer in plain text first.
         let rest = facade::router(upstream)
             .merge(cometd)
-            .layer(RequestBodyLimitLayer::new(limit))
+            .layer(axum::extract::DefaultBodyLimit::max(limit))
             .layer(axum::middleware::from_fn_with_state(limits, rest_limits));
 
         let dispatch = tower::service_fn(move |request: Request| {

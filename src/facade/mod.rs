@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod fields;
 pub mod genesys;
 pub mod hubgets;
+pub mod openapi;
 pub mod salesforce;
 pub mod status;
 pub mod upstream;
@@ -27,6 +28,7 @@ pub fn router(upstream: Upstream) -> Router {
         .merge(hubgets::router(upstream.clone()))
         .merge(salesforce::router(upstream.clone()))
         .merge(vcita::router(upstream))
+        .route(openapi::PATH, axum::routing::get(openapi::serve))
         .fallback(no_route)
 }
 

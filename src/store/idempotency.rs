@@ -36,10 +36,8 @@ pub async fn lookup(
     tenant: &TenantId,
     key: &IdempotencyKey,
 ) -> Result<Option<String>, StoreError> {
-    let select = <idempotency_key::Entity as sea_orm::EntityTrait>::find_by_id((
-        tenant.to_string(),
-        key.key.clone(),
-    ));
+    let select =
+        <idempotency_key::Entity as sea_orm::EntityTrait>::find_by_id((tenant.to_string(), key.key.clone()));
     match fetch_unique(select, db).await? {
         None => Ok(None),
         Some(row) if row.method == key.method && row.fingerprint == key.fingerprint => Ok(Some(row.resource)),
@@ -64,9 +62,8 @@ pub async fn record(
     key: &IdempotencyKey,
     resource: &str,
 ) -> Result<(), StoreError> {
-    static INSERT: LazyLock<InsertSql<idempotency_key::Entity>> = LazyLock::new(|| {
-        InsertSql::new(&[], "ON CONFLICT (\"tenant_id\", \"key\") DO NOTHING")
-    });
+    static INSERT: LazyLock<InsertSql<idempotency_key::Entity>> =
+        LazyLock::new(|| InsertSql::new(&[], "ON CONFLICT (\"tenant_id\", \"key\") DO NOTHING"));
     let row = idempotency_key::ActiveModel {
         tenant_id: Set(tenant.to_string()),
         key: Set(key.key.clone()),
@@ -75,7 +72,9 @@ pub async fn record(
         resource: Set(resource.to_owned()),
         create_time: Set(time::to_micros(time::now())),
     };
-    let inserted = db.execute_raw(INSERT.statement(db.get_database_backend(), row)).await?;
+    let inserted = db
+        .execute_raw(INSERT.statement(db.get_database_backend(), row))
+        .await?;
     if inserted.rows_affected() == 1 {
         return Ok(());
     }

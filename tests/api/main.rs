@@ -15,6 +15,7 @@ mod health;
 mod hubgets;
 mod interactions;
 mod limits;
+mod openapi;
 mod persistence;
 mod phone_calls;
 mod reflection;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
@@ -59,9 +59,10 @@ fn status_error(status: tonic::Status) -> VcitaError {
 pub async fn create(
     State(upstream): State<Upstream>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Answer<VoiceCallJson> {
     let token = token(&headers)?;
+    let body = body.map_err(|r| VcitaError::body(&r))?;
     let body = json_object(&body)?;
     let mut reader = Reader::default();
     let dto = CreateVoiceCall::read(&mut reader, &body);
@@ -108,9 +109,10 @@ pub async fn update(
     State(upstream): State<Upstream>,
     Path(uid): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Answer<VoiceCallJson> {
     let token = token(&headers)?;
+    let body = body.map_err(|r| VcitaError::body(&r))?;
     let body = json_object(&body)?;
     let mut reader = Reader::default();
     let dto = UpdateVoiceCall::read(&mut reader, &body);

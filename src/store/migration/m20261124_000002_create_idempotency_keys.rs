@@ -27,7 +27,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(IdempotencyKeys::Method).string().not_null())
                     .col(ColumnDef::new(IdempotencyKeys::Fingerprint).string().not_null())
                     .col(ColumnDef::new(IdempotencyKeys::Resource).string().not_null())
-                    .col(ColumnDef::new(IdempotencyKeys::CreateTime).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(IdempotencyKeys::CreateTime)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .primary_key(
                         Index::create()
                             .col(IdempotencyKeys::TenantId)
