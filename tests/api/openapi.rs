@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use switchboard::domain::call_center::JwtAlgorithm;
 
-use crate::helpers::{Backend, TestApp, TestDatabase};
+use crate::helpers::{Backend, TestApp, TestDatabase, authed, find_phone_call};
 use crate::voice_calls::{HS256_SECRET, add_call_center, hs256_jwt};
 
 const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
@@ -191,6 +191,7 @@ async fn schemathesis_finds_no_server_errors_or_schema_violations() {
     let token = &app.token;
     let csrf = switchboard::facade::genesys::auth::csrf_token(token);
     let doc = document(&app).await;
+    let seeded = seed(&app, &jwt).await;
 
     let mut config = format!(
         "[auth.openapi.switchboardToken]\nbearer = \"{token}\"\n\
@@ -200,6 +201,29 @@ async fn schemathesis_finds_no_server_errors_or_schema_violations() {
          [auth.openapi.hubgetsXsrfCookie]\napi_key = \"{token}\"\n\
          [auth.openapi.hubgetsXsrfHeader]\napi_key = \"{token}\"\n"
     );
+    // Path parameters name the seeded resources half of the time, so
+    // operations on existing interactions, voice calls and live phone calls
+    // are reached, not only their 404s.
+    for (name, values) in &seeded {
+        let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+        config.push_str(&format!(
+            "\n[dictionaries.{name}]\nvalues = [{}]\n",
+            values.join(", ")
+        ));
+    }
+    config.push_str("\n[parameters]\n");
+    for (parameter, dictionary) in [
+        ("path.id", "interactions"),
+        ("path.uid", "voiceCalls"),
+        ("path.callId", "voiceCalls"),
+        ("path.userId", "users"),
+        ("path.extension", "extensions"),
+        ("path.phoneCallId", "phoneCalls"),
+    ] {
+        config.push_str(&format!(
+            "\"{parameter}\" = {{ dictionary = \"{dictionary}\", probability = 0.5 }}\n"
+        ));
+    }
     // 501 is a documented answer on these operations, and only there.
     let mut documented_501: BTreeMap<String, ()> = BTreeMap::new();
     for item in doc["paths"].as_object().unwrap().values() {
@@ -261,4 +285,72 @@ async fn schemathesis_finds_no_server_errors_or_schema_violations() {
         output.status.code()
     );
     assert!(stdout.contains("Tested: "), "{stdout}");
+}
+
+/// Creates an interaction, a voice call with a transcript line and a live
+/// phone call for schemathesis to find, and returns the ids by dictionary.
+async fn seed(app: &TestApp, jwt: &str) -> BTreeMap<&'static str, Vec<String>> {
+    let token = &app.token;
+    let client = reqwest::Client::new();
+    let interaction = app
+        .interactions()
+        .find_or_create_phone_call_interaction(authed(find_phone_call("openapi-seed"), token))
+        .await
+        .unwrap()
+        .into_inner()
+        .interaction
+        .unwrap()
+        .id;
+    let created: Value = client
+        .post(format!("{}/v3/communication/voice_calls", app.url()))
+        .bearer_auth(token)
+        .json(&json!({
+            "staff_uid": "staff-1", "client_uid": "client-1",
+            "from_number": "+14155550148", "to_number": "+14155550901",
+            "direction": "INBOUND", "status": "INCOMING_CALL", "rate": "0.05", "provider": "VONAGE",
+            "source_id": "openapi-seed", "external_uuid": "openapi-seed-1", "business_uid": "business-1"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let voice_call = created["data"]["uid"]
+        .as_str()
+        .expect("voice call created")
+        .to_owned();
+    let message = client
+        .post(format!(
+            "{}/telephony/v1/voiceCalls/{voice_call}/messages",
+            app.url()
+        ))
+        .bearer_auth(jwt)
+        .json(&json!({
+            "participantId": "openapi-seedEND_USER", "messageId": "m1",
+            "startTime": 1_700_000_000_000_i64, "endTime": 1_700_000_001_000_i64,
+            "content": "hello", "senderType": "END_USER"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(message.status(), 200, "{}", message.text().await.unwrap());
+    let calls: Value = client
+        .post(format!("{}/uapi/phoneCalls/@me/simple", app.url()))
+        .bearer_auth(token)
+        .body(r#"{"extension":"0003*210","phoneCallView":[{"source":["5354353"],"destination":["3235742879"]}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let phone_call = calls[0]["id"].as_str().expect("phone call created").to_owned();
+    BTreeMap::from([
+        ("interactions", vec![interaction]),
+        ("voiceCalls", vec![voice_call, "openapi-seed-1".to_owned()]),
+        ("users", vec!["@me".to_owned(), "alice".to_owned()]),
+        ("extensions", vec!["0003*210".to_owned(), "@self".to_owned()]),
+        ("phoneCalls", vec![phone_call]),
+    ])
 }
