@@ -129,6 +129,11 @@ fn path_param(name: &str, description: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "description": description, "schema": {"type": "string"}})
 }
 
+fn with_pattern(mut parameter: Value, pattern: &str) -> Value {
+    parameter["schema"]["pattern"] = json!(pattern);
+    parameter
+}
+
 fn with_examples(mut parameter: Value, examples: Value) -> Value {
     parameter["schema"]["examples"] = examples;
     parameter
@@ -257,13 +262,18 @@ fn genesys_operation(id: &str, summary: &str, operations: &[&str], params: Vec<V
     })
 }
 
+/// An interaction id (16 letters and digits; anything else is not found).
+fn interaction_id() -> Value {
+    with_pattern(path_param("id", "The interaction id"), "^[A-Za-z0-9]{16}$")
+}
+
 fn genesys_get(id: &str) -> Value {
     json!({
         "operationId": id,
         "tags": ["genesys"],
         "summary": "Get an interaction history resource",
         "security": genesys_read_security(),
-        "parameters": [path_param("id", "The interaction id")],
+        "parameters": [interaction_id()],
         "responses": responses(
             &[("200", json!({
                 "description": "The interaction",
@@ -320,7 +330,7 @@ fn genesys(paths: &mut Map<String, Value>) {
                 "genesysOperateOnInteraction",
                 "SetCallCompleted, SetCallNote, SetCallContact",
                 &["SetCallCompleted", "SetCallNote", "SetCallContact"],
-                vec![path_param("id", "The interaction id")],
+                vec![interaction_id()],
             )
         }),
     );
@@ -641,27 +651,40 @@ fn cometd_schemas(s: &mut Map<String, Value>) {
 // Hubgets
 // ---------------------------------------------------------------------------
 
+/// `@me`, `@viewer`, `@owner`, or a user id (1-64 letters, digits, `._-@`,
+/// not starting with `@`).
+const USER_ID: &str = "^(@me|@viewer|@owner|[A-Za-z0-9._-][A-Za-z0-9._@-]{0,63})$";
+
 const HUBGETS_ERRORS: &[u16] = &[400, 401, 409, 413, 429, 500, 501, 503, 504];
 
 fn hubgets_params(with_call: bool) -> Vec<Value> {
     let mut params = vec![
         with_examples(
-            path_param(
-                "userId",
-                "`@me`, `@viewer`, `@owner` (all the caller) or the caller's own user id",
+            with_pattern(
+                path_param(
+                    "userId",
+                    "`@me`, `@viewer`, `@owner` (all the caller) or the caller's own user id",
+                ),
+                USER_ID,
             ),
             json!(["@me", "@owner"]),
         ),
         with_examples(
-            path_param(
-                "extension",
-                "An extension number (`212`, `0003*210`) or `@self` (every call the caller owns)",
+            with_pattern(
+                path_param(
+                    "extension",
+                    "An extension number (`212`, `0003*210`) or `@self` (every call the caller owns)",
+                ),
+                "^(@self|[0-9]{1,6}|[0-9]+[*][0-9]+)$",
             ),
             json!(["@self", "0003*210"]),
         ),
     ];
     if with_call {
-        params.push(path_param("phoneCallId", "The phone call id"));
+        params.push(with_pattern(
+            path_param("phoneCallId", "The phone call id"),
+            "^[0-9a-f]{20}$",
+        ));
     }
     params
 }
@@ -756,7 +779,10 @@ fn hubgets(paths: &mut Map<String, Value>) {
             "HubgetsCallRefLink"
         };
         let mut params = vec![with_examples(
-            path_param("userId", "`@me`, `@viewer`, `@owner` or the caller's own user id"),
+            with_pattern(
+                path_param("userId", "`@me`, `@viewer`, `@owner` or the caller's own user id"),
+                USER_ID,
+            ),
             json!(["@me"]),
         )];
         params.extend(create_query.iter().cloned());
