@@ -89,7 +89,7 @@ postgres() {
 \set n random(1, 1000000000)
 BEGIN;
 INSERT INTO pgb_call (tenant, ext, body) VALUES ('bench', :n || '-' || :client_id, 'x') ON CONFLICT DO NOTHING;
-INSERT INTO pgb_event (tenant, payload) VALUES ('bench', '{"created":true}');
+INSERT INTO pgb_event (tenant, payload) VALUES ('bench', 'created');
 END;
 SQL
   pgbench -n -M prepared -c 32 -j 2 -T "${DURATION%s}" -f "$WORK/pgbench.sql" "$base/$db" | grep -E "^(tps|latency average)"

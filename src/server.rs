@@ -118,8 +118,9 @@ impl Server {
         };
         // CometD needs the shutdown token (pending long-polls are answered at
         // once), so it is merged here rather than inside `facade::router`.
-        let cometd =
-            facade::cometd::router(upstream.clone(), config.events.cometd_config(), shutdown.clone());
+        let mut cometd_config = config.events.cometd_config();
+        cometd_config.max_body = cometd_config.max_body.min(limit);
+        let cometd = facade::cometd::router(upstream.clone(), cometd_config, shutdown.clone());
         // The edge middleware enforces the configured body limit (in each
         // dialect's shape); axum's own 2 MiB default would otherwise refuse
         // larger bodies that the configuration allows, in plain text.

@@ -15,6 +15,7 @@ pub mod fields;
 pub mod genesys;
 pub mod hubgets;
 pub mod idempotency;
+pub mod openapi;
 pub mod salesforce;
 pub mod status;
 pub mod upstream;
@@ -29,6 +30,7 @@ pub fn router(upstream: Upstream) -> Router {
         .merge(hubgets::router(upstream.clone()))
         .merge(salesforce::router(upstream.clone()))
         .merge(vcita::router(upstream))
+        .route(openapi::PATH, axum::routing::get(openapi::serve))
         .fallback(no_route)
         .layer(axum::middleware::from_fn(idempotency::layer))
 }

@@ -17,6 +17,7 @@ mod hubgets;
 mod idempotency;
 mod interactions;
 mod limits;
+mod openapi;
 mod persistence;
 mod phone_calls;
 mod reflection;

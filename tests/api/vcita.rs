@@ -424,3 +424,36 @@ async fn credentials_and_tenants() {
     assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
     assert_eq!(body["errors"][0]["code"], "not_implemented");
 }
+
+/// Stats dates at the edges: `end_date` 9999-12-31 is the whole future (it
+/// used to be refused as "end_time must be between 1970 and 9999"), and a
+/// date the core refuses is reported under its vcita name.
+#[tokio::test]
+async fn stats_dates_at_the_edges() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let get = |query: &'static str| {
+        let url = url(&app, &format!("/voice_calls/reports/voice_call_stats?{query}"));
+        let token = app.token.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, body) = get("end_date=9999-12-31").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["end_date"], "9999-12-31");
+    let (status, body) = get("start_date=0001-01-01").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errors"][0]["message"][0],
+        "start_date must be between 1970 and 9999"
+    );
+}

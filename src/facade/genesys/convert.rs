@@ -496,7 +496,20 @@ impl Criteria {
     /// The `ListInteractions` filter. A day as the lower bound starts at its
     /// midnight; a day as the upper bound includes the whole day.
     fn filter(&self) -> String {
-        let stamp = |t: DateTime<Utc>| quote(&t.to_rfc3339_opts(SecondsFormat::Micros, true));
+        // RFC 3339 (and so the filter language) has four-digit years: a bound
+        // past 9999 (`toDate` 9999-12-31, or an offset pushing a time over
+        // it) is clamped to the last representable instant.
+        let latest = NaiveDate::from_ymd_opt(9999, 12, 31)
+            .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999))
+            .map(|t| t.and_utc());
+        let earliest = NaiveDate::from_ymd_opt(0, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc());
+        let stamp = |t: DateTime<Utc>| {
+            let t = latest.map_or(t, |l| t.min(l));
+            let t = earliest.map_or(t, |e| t.max(e));
+            quote(&t.to_rfc3339_opts(SecondsFormat::Micros, true))
+        };
         let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
         let mut parts = Vec::new();
         match self.from {
@@ -780,6 +793,31 @@ mod tests {
             error.message.contains("limit") && error.message.contains("toDate"),
             "{}",
             error.message
+        );
+    }
+
+    #[test]
+    fn bounds_past_year_9999_are_clamped_not_refused() {
+        let query = |pairs: &[(&str, &str)]| {
+            list(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )
+        };
+        for pairs in [
+            &[("toDate", "9999-12-31")][..],
+            &[("fromDate", "9999-12-31T23:00:00-05:00")][..],
+            &[("fromDate", "0000-01-01T00:00:00+05:00")][..],
+        ] {
+            let request = query(pairs).unwrap();
+            Filter::parse(&request.filter, FILTER_SCHEMA)
+                .unwrap_or_else(|e| panic!("{pairs:?}: {} gives {e:?}", request.filter));
+        }
+        assert_eq!(
+            query(&[("toDate", "9999-12-31")]).unwrap().filter,
+            r#"start_time < "9999-12-31T23:59:59.999999Z""#
         );
     }
 }

@@ -100,6 +100,23 @@ impl SfError {
         error
     }
 
+    /// A body that could not be read: 413 over the server's limit, else 400.
+    pub fn body(rejection: &axum::extract::rejection::BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::one(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "REQUEST_TOO_LARGE",
+                "the request body is over the server's limit",
+            )
+        } else {
+            Self::one(
+                StatusCode::BAD_REQUEST,
+                "JSON_PARSER_ERROR",
+                format!("cannot read the request body: {}", rejection.body_text()),
+            )
+        }
+    }
+
     /// 415: neither JSON nor XML.
     pub fn unsupported_media_type() -> Self {
         Self::one(

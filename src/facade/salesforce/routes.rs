@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
@@ -61,9 +62,10 @@ fn token(headers: &HeaderMap) -> Result<&str, SfError> {
 pub async fn create(
     State(upstream): State<Upstream>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<CreateResponse>, SfError> {
     let token = token(&headers)?;
+    let body = body.map_err(|r| SfError::body(&r))?;
     let (body, xml) = read_body(&headers, &body)?;
     let mut reader = Reader::new(xml);
     let dto = CreateVoiceCall::read(&mut reader, &body);
@@ -95,9 +97,10 @@ pub async fn update(
     State(upstream): State<Upstream>,
     Path(call_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PendingResponse>, SfError> {
     let token = token(&headers)?;
+    let body = body.map_err(|r| SfError::body(&r))?;
     let (body, xml) = read_body(&headers, &body)?;
     let mut reader = Reader::new(xml);
     let dto = UpdateVoiceCall::read(&mut reader, &body);
@@ -142,9 +145,10 @@ pub async fn messages(
     State(upstream): State<Upstream>,
     Path(call_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<AcceptedResponse>, SfError> {
     let token = token(&headers)?;
+    let body = body.map_err(|r| SfError::body(&r))?;
     let (body, xml) = read_body(&headers, &body)?;
     let mut reader = Reader::new(xml);
     let dto = Message::read(&mut reader, &body, "");
@@ -164,9 +168,10 @@ pub async fn messages(
 pub async fn bulk_messages(
     State(upstream): State<Upstream>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<AcceptedResponse>, SfError> {
     let token = token(&headers)?;
+    let body = body.map_err(|r| SfError::body(&r))?;
     let (body, xml) = read_body(&headers, &body)?;
     let mut reader = Reader::new(xml);
     let dto = BulkMessages::read(&mut reader, &body);

@@ -82,6 +82,22 @@ impl VcitaError {
         Self::bad_request(errors.into_iter().map(|e| e.message).collect())
     }
 
+    /// A body that could not be read: 413 over the server's limit, else 400.
+    pub fn body(rejection: &axum::extract::rejection::BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                Message::One("The request body is over the server's limit".to_owned()),
+            )
+        } else {
+            Self::bad_request(vec![format!(
+                "cannot read the request body: {}",
+                rejection.body_text()
+            )])
+        }
+    }
+
     /// 404.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", Message::One(message.into()))

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use chrono::Datelike;
+
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
@@ -59,9 +61,10 @@ fn status_error(status: tonic::Status) -> VcitaError {
 pub async fn create(
     State(upstream): State<Upstream>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Answer<VoiceCallJson> {
     let token = token(&headers)?;
+    let body = body.map_err(|r| VcitaError::body(&r))?;
     let body = json_object(&body)?;
     let mut reader = Reader::default();
     let dto = CreateVoiceCall::read(&mut reader, &body);
@@ -108,9 +111,10 @@ pub async fn update(
     State(upstream): State<Upstream>,
     Path(uid): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Answer<VoiceCallJson> {
     let token = token(&headers)?;
+    let body = body.map_err(|r| VcitaError::body(&r))?;
     let body = json_object(&body)?;
     let mut reader = Reader::default();
     let dto = UpdateVoiceCall::read(&mut reader, &body);
@@ -289,7 +293,11 @@ pub async fn stats(
     }
     let request = pb::GetVoiceCallStatsRequest {
         start_time: start.map(midnight),
-        end_time: end.and_then(|d| d.succ_opt()).map(midnight),
+        // The day after `end_date`; none after 9999-12-31 (nothing is later).
+        end_time: end
+            .and_then(|d| d.succ_opt())
+            .filter(|d| d.year() <= 9999)
+            .map(midnight),
         states: state.map(|s| vec![s.into()]).unwrap_or_default(),
     };
     let stats = boxed(
@@ -299,7 +307,14 @@ pub async fn stats(
             .get_voice_call_stats(authorized(request, token)),
     )
     .await
-    .map_err(status_error)?
+    .map_err(|s| {
+        VcitaError::from_status(&s, &|path| match path {
+            "start_time" => "start_date".to_owned(),
+            "end_time" => "end_date".to_owned(),
+            "states" => "status".to_owned(),
+            other => field_name(other),
+        })
+    })?
     .into_inner();
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     for row in &stats.state_counts {
