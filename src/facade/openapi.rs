@@ -951,7 +951,11 @@ fn hubgets_schemas(s: &mut Map<String, Value>) {
     if let Some(map) = create.as_object_mut() {
         map.insert(
             "phoneCallView".into(),
-            json!({"type": "array", "items": {"type": "object", "properties": parties}}),
+            json!({
+                "type": "array",
+                "maxItems": super::hubgets::MAX_CALLS_PER_CREATE,
+                "items": {"type": "object", "properties": parties}
+            }),
         );
     }
     s.insert(

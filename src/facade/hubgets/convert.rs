@@ -63,6 +63,10 @@ fn boolean(field: &str, text: &str) -> Result<bool, Error> {
     }
 }
 
+/// Most calls one create request may place: each is a real call (and a
+/// write), so a body of thousands of views would be a denial of service.
+pub const MAX_CALLS_PER_CREATE: usize = 20;
+
 /// The requests of a create: one per `phoneCallView` element (or one from
 /// the top-level fields), element fields overriding top-level ones. With
 /// several elements each gets its own key, `{nonce}#{index}`, so a retried
@@ -99,6 +103,12 @@ pub fn create_requests(
         phone_call_view,
     } = body;
     let views = match phone_call_view {
+        Some(views) if views.len() > MAX_CALLS_PER_CREATE => {
+            return Err(Error::Invalid(format!(
+                "phoneCallView holds {} calls; at most {MAX_CALLS_PER_CREATE} may be created per request",
+                views.len()
+            )));
+        }
         Some(views) if !views.is_empty() => views,
         _ => vec![CallParties::default()],
     };
@@ -766,6 +776,27 @@ mod tests {
             ..Default::default()
         };
         assert!(create_requests(Type::Simple, &bad, CreateBody::default()).is_err());
+    }
+
+    #[test]
+    fn a_create_places_a_bounded_number_of_calls() {
+        let views = |n: usize| -> CreateBody {
+            let view = serde_json::json!({"source": "212", "destination": "213"});
+            serde_json::from_value(serde_json::json!({"phoneCallView": vec![view; n]})).unwrap()
+        };
+        let query = CreateQuery::default();
+        assert_eq!(
+            create_requests(Type::Simple, &query, views(MAX_CALLS_PER_CREATE))
+                .unwrap()
+                .len(),
+            MAX_CALLS_PER_CREATE
+        );
+        let Err(Error::Invalid(message)) =
+            create_requests(Type::Simple, &query, views(MAX_CALLS_PER_CREATE + 1))
+        else {
+            panic!("more than the bound must be refused");
+        };
+        assert!(message.contains("at most 20"), "{message}");
     }
 }
 

@@ -28,6 +28,8 @@ mod dto;
 mod error;
 mod phone_calls;
 
+pub use convert::MAX_CALLS_PER_CREATE;
+
 /// 413 in the UnifiedAPI envelope (`request_too_large`), for the server's
 /// body limit.
 pub fn too_large() -> axum::response::Response {
