@@ -128,7 +128,7 @@ list() {
 fanout() {
   log "watch-fanout: 10000 subscribers, 10 notifications/s"
   start "sqlite://$WORK/fanout.db?mode=rwc"
-  bench --scenario watch-fanout --subscribers 10000 --events-per-second 10 --rounds 1 --warmup 3s
+  ROUNDS=1 bench --scenario watch-fanout --subscribers 10000 --events-per-second 10 --warmup 3s
   stop
 }
 
