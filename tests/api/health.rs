@@ -5,7 +5,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, TestDatabase};
 
 #[tokio::test]
 async fn serving_for_the_server_and_each_service() {
@@ -37,30 +37,85 @@ async fn serving_for_the_server_and_each_service() {
     assert_eq!(unknown.code(), tonic::Code::NotFound);
 }
 
+/// Drain: once shutdown starts, health says NOT_SERVING, a request already
+/// in flight (its body still arriving) is served to the end and its write
+/// lands, and the server exits within its drain timeout.
 #[tokio::test]
-async fn not_serving_once_shutdown_starts() {
+async fn draining_finishes_in_flight_requests() {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio_stream::StreamExt;
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    let mut health = HealthClient::new(app.channel.clone());
-    let mut watch = health
-        .watch(HealthCheckRequest {
-            service: String::new(),
-        })
+
+    let app = TestApp::start(TestDatabase::new(Backend::Sqlite), |c| {
+        c.drain_timeout = Duration::from_secs(5);
+    })
+    .await;
+    let mut health = HealthClient::new(app.channel.clone())
+        .watch(HealthCheckRequest::default())
         .await
         .unwrap()
         .into_inner();
     assert_eq!(
-        watch.next().await.unwrap().unwrap().status,
+        health.next().await.unwrap().unwrap().status,
         ServingStatus::Serving as i32
     );
+
+    // A vcita create whose body is only half sent.
+    let body = serde_json::json!({
+        "staff_uid": "f3c9a2b1", "client_uid": "f3c9a2b1", "business_uid": "f3c9a2b1",
+        "from_number": "+14155550148", "to_number": "+14155550901", "direction": "INBOUND",
+        "status": "MISSED", "rate": "0.05", "provider": "VONAGE", "source_id": "src-drain",
+        "external_uuid": "ext-drain-1"
+    })
+    .to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /v3/communication/voice_calls HTTP/1.1\r\nHost: switchboard\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{first}",
+        app.token,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+
     let stopping = tokio::spawn(app.stop());
-    let next = tokio::time::timeout(std::time::Duration::from_secs(5), watch.next()).await;
-    if let Ok(Some(Ok(update))) = next {
-        assert_eq!(update.status, ServingStatus::NotServing as i32);
-    }
-    // Either way the server stops within the drain bound.
-    tokio::time::timeout(std::time::Duration::from_secs(15), stopping)
+    let update = tokio::time::timeout(Duration::from_secs(5), health.next())
         .await
-        .expect("server stops within the drain timeout")
+        .expect("health reports promptly")
+        .expect("an update")
+        .expect("not an error");
+    assert_eq!(update.status, ServingStatus::NotServing as i32);
+
+    // The in-flight request completes after shutdown began.
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+        .await
+        .expect("answered before the drain ends")
         .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 201") || answer.starts_with("HTTP/1.1 200"),
+        "{answer}"
+    );
+    assert!(answer.contains(r#""success":true"#), "{answer}");
+
+    let database = tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .expect("the server exits within its drain timeout")
+        .unwrap();
+
+    // The write landed: a new server over the same file finds the call.
+    let again = TestApp::start(database, |_| {}).await;
+    let found = reqwest::Client::new()
+        .get(format!(
+            "{}/v3/communication/voice_calls/ext-drain-1",
+            again.url()
+        ))
+        .bearer_auth(&again.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status(), reqwest::StatusCode::OK);
 }

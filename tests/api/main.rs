@@ -13,6 +13,7 @@ mod events;
 mod fuzz;
 mod genesys;
 mod health;
+mod hostile;
 mod hubgets;
 mod idempotency;
 mod interactions;
