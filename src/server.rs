@@ -70,7 +70,10 @@ impl Server {
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let shutdown = CancellationToken::new();
-        let (health, health_service) = tonic_health::server::health_reporter();
+        let (health, _) = tonic_health::server::health_reporter();
+        let health_service = tonic_health::pb::health_server::HealthServer::new(
+            crate::api::health::DrainingHealth::new(health.clone(), shutdown.clone()),
+        );
         for name in HEALTH_SERVICES {
             health
                 .set_service_status(*name, tonic_health::ServingStatus::Serving)

@@ -11,6 +11,7 @@ use crate::domain::Caller;
 pub mod convert;
 pub mod error;
 pub mod events;
+pub mod health;
 pub mod idempotency;
 pub mod interaction;
 pub mod phone_call;
