@@ -192,7 +192,11 @@ impl Server {
         } = self;
         // Phone-call timers (pickup, parking, duration) live in the store, so
         // this task only has to look for due ones; it stops with the server.
-        let timers = tokio::spawn(crate::store::phone_calls::run_timers(store, shutdown.clone()));
+        let timers = tokio::spawn(crate::store::phone_calls::run_timers(
+            store.clone(),
+            shutdown.clone(),
+        ));
+        let expiry = tokio::spawn(crate::store::idempotency::run_expiry(store, shutdown.clone()));
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http2()
@@ -241,6 +245,9 @@ impl Server {
         shutdown.cancel();
         if let Err(error) = timers.await {
             tracing::error!(%error, "the phone-call timer task failed");
+        }
+        if let Err(error) = expiry.await {
+            tracing::error!(%error, "the idempotency-key expiry task failed");
         }
         tokio::select! {
             () = graceful.shutdown() => tracing::info!("drained"),

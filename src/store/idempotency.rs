@@ -7,13 +7,20 @@
 
 use std::sync::LazyLock;
 
-use sea_orm::{ConnectionTrait, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use tokio_util::sync::CancellationToken;
 
 use super::entity::idempotency_key;
 use super::sql::InsertSql;
-use super::{StoreError, fetch_unique};
+use super::{Store, StoreError, fetch_unique};
 use crate::domain::ids::TenantId;
-use crate::domain::time;
+use crate::domain::time::{self, Timestamp};
+
+/// How long a key is remembered. A repeat after that is a new request, as
+/// with Stripe's keys; natural keys (call ids, vendor keys) never expire.
+pub const RETENTION: chrono::Duration = chrono::Duration::hours(24);
+/// How often expired keys are deleted.
+const EXPIRY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The `ErrorInfo` reason of a key reused for a different request.
 pub const KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
@@ -107,6 +114,38 @@ pub async fn record_if_keyed(
     match key {
         None => Ok(()),
         Some(key) => record(db, tenant, key, resource).await,
+    }
+}
+
+impl Store {
+    /// Forgets the keys recorded before `before`; returns how many.
+    pub async fn expire_idempotency_keys(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let cutoff = time::to_micros(before);
+        self.write(move |txn| {
+            Box::pin(async move {
+                let deleted = idempotency_key::Entity::delete_many()
+                    .filter(idempotency_key::Column::CreateTime.lt(cutoff))
+                    .exec(txn)
+                    .await?;
+                Ok(deleted.rows_affected)
+            })
+        })
+        .await
+    }
+}
+
+/// Deletes keys older than [`RETENTION`] every few minutes until `shutdown`.
+pub async fn run_expiry(store: Store, shutdown: CancellationToken) {
+    loop {
+        match store.expire_idempotency_keys(time::now() - RETENTION).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(expired = n, "idempotency keys expired"),
+            Err(error) => tracing::warn!(%error, "expiring idempotency keys failed; retrying later"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(EXPIRY_INTERVAL) => {}
+        }
     }
 }
 

@@ -162,6 +162,29 @@ both_backends! {
         assert!(theirs.into_inner().created);
     }
 
+    async fn keys_expire_after_their_retention(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let first = app
+            .phone_calls()
+            .create_phone_call(keyed(simple(&["0003*210"], "3235742879"), &app.token, "old-key"))
+            .await
+            .unwrap()
+            .into_inner();
+        // Nothing is older than a day yet.
+        let now = switchboard::domain::time::now();
+        let retention = switchboard::store::idempotency::RETENTION;
+        assert_eq!(app.store.expire_idempotency_keys(now - retention).await.unwrap(), 0);
+        // A day later the key is forgotten: the same key names a new request.
+        assert_eq!(app.store.expire_idempotency_keys(now + chrono::Duration::seconds(1)).await.unwrap(), 1);
+        let second = app
+            .phone_calls()
+            .create_phone_call(keyed(simple(&["0003*210"], "3235742870"), &app.token, "old-key"))
+            .await
+            .expect("an expired key is free again");
+        assert!(!replayed(&second));
+        assert_ne!(second.into_inner().name, first.name);
+    }
+
     async fn rest_creates_take_the_idempotency_key_header(backend: Backend) {
         let app = TestApp::spawn(backend).await;
         let http = reqwest::Client::new();

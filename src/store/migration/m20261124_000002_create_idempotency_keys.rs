@@ -39,6 +39,17 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        // Expiry deletes by age.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idempotency_keys_create_time")
+                    .if_not_exists()
+                    .table(IdempotencyKeys::Table)
+                    .col(IdempotencyKeys::CreateTime)
+                    .to_owned(),
+            )
             .await
     }
 }
