@@ -130,9 +130,10 @@ mod tests {
     use crate::domain::caller::User;
     use crate::domain::ids::{TenantId, UserId};
 
-    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+    pub(super) const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
-    fn center(issuer: Option<&str>, audience: Option<&str>) -> CallCenter {
+    /// An HS256 call centre keyed with [`SECRET`].
+    pub(super) fn center(issuer: Option<&str>, audience: Option<&str>) -> CallCenter {
         CallCenter {
             api_name: "ACME_CC".into(),
             tenant: TenantId::parse("acme").unwrap(),
@@ -245,31 +246,18 @@ mod properties {
     use jsonwebtoken::{EncodingKey, Header, encode};
     use proptest::prelude::*;
 
+    use super::tests::SECRET;
     use super::*;
-    use crate::domain::caller::User;
-    use crate::domain::ids::{TenantId, UserId};
 
-    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
     const PUBLIC_KEY: &[u8] = include_bytes!("../../tests/api/fixtures/call_center_test_key.pub.pem");
 
     fn center(algorithm: JwtAlgorithm) -> CallCenter {
-        CallCenter {
-            api_name: "ACME_CC".into(),
-            tenant: TenantId::parse("acme").unwrap(),
-            user: User {
-                id: UserId::parse("scv").unwrap(),
-                user_name: "scv".into(),
-                first_name: None,
-                last_name: None,
-            },
-            algorithm,
-            key: match algorithm {
-                JwtAlgorithm::Hs256 => SECRET.to_vec(),
-                JwtAlgorithm::Rs256 => PUBLIC_KEY.to_vec(),
-            },
-            issuer: None,
-            audience: None,
+        let mut center = super::tests::center(None, None);
+        if algorithm == JwtAlgorithm::Rs256 {
+            center.algorithm = algorithm;
+            center.key = PUBLIC_KEY.to_vec();
         }
+        center
     }
 
     fn b64(bytes: &[u8]) -> String {

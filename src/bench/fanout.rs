@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use hdrhistogram::Histogram;
-use tonic::transport::{Channel, Endpoint};
 
+use super::scenario::{authorized, bearer, connect};
 use super::{BenchConfig, Measurement, Scenario};
 use crate::pb;
 use crate::pb::event_service_client::EventServiceClient;
@@ -37,9 +37,7 @@ struct Shared {
 /// One measurement of the fan-out.
 pub async fn measure(config: &BenchConfig) -> anyhow::Result<Measurement> {
     let subscribers = config.subscribers.max(1);
-    let authorization: Authorization = format!("Bearer {}", config.token)
-        .parse()
-        .context("--token is not a valid header value")?;
+    let authorization = bearer(config)?;
     let mut channels = Vec::new();
     for _ in 0..subscribers.div_ceil(STREAMS_PER_CONNECTION) + 1 {
         channels.push(connect(config).await?);
@@ -176,25 +174,6 @@ impl Shared {
         let _ = self.latency.lock().expect("no panics while held").record(micros);
         self.delivered.fetch_add(1, Ordering::Relaxed);
     }
-}
-
-type Authorization = tonic::metadata::MetadataValue<tonic::metadata::Ascii>;
-
-fn authorized<T>(authorization: &Authorization, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request
-        .metadata_mut()
-        .insert("authorization", authorization.clone());
-    request
-}
-
-async fn connect(config: &BenchConfig) -> anyhow::Result<Channel> {
-    Endpoint::from(config.target.clone())
-        .tcp_nodelay(true)
-        .connect_timeout(Duration::from_secs(5))
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {}", config.target))
 }
 
 fn number(value: f64) -> prost_types::Value {

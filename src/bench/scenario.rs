@@ -67,13 +67,42 @@ type HttpClient = hyper_util::client::legacy::Client<
     http_body_util::Full<bytes::Bytes>,
 >;
 
+/// The `authorization` metadata value of `--token`.
+pub(super) type Authorization = MetadataValue<tonic::metadata::Ascii>;
+
+/// `Bearer <--token>`.
+pub(super) fn bearer(config: &BenchConfig) -> anyhow::Result<Authorization> {
+    format!("Bearer {}", config.token)
+        .parse()
+        .context("--token is not a valid header value")
+}
+
+/// `message` with the bearer credential.
+pub(super) fn authorized<T>(authorization: &Authorization, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", authorization.clone());
+    request
+}
+
+/// A new HTTP/2 connection to the target (each call is its own connection).
+pub(super) async fn connect(config: &BenchConfig) -> anyhow::Result<Channel> {
+    Endpoint::from(config.target.clone())
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {}", config.target))
+}
+
 /// Connections and fixtures for one scenario.
 pub struct Driver {
     scenario: Scenario,
     channels: Vec<Channel>,
     http: HttpClient,
     base: String,
-    authorization: MetadataValue<tonic::metadata::Ascii>,
+    authorization: Authorization,
     run: String,
     /// A resource created up front, for scenarios that read one.
     fixture: String,
@@ -84,19 +113,9 @@ impl Driver {
     pub async fn connect(config: &BenchConfig, scenario: Scenario, run: &str) -> anyhow::Result<Driver> {
         let mut channels = Vec::with_capacity(config.connections.max(1));
         for _ in 0..config.connections.max(1) {
-            // One `Endpoint::connect` per channel: each is its own HTTP/2
-            // connection.
-            let channel = Endpoint::from(config.target.clone())
-                .tcp_nodelay(true)
-                .connect_timeout(Duration::from_secs(5))
-                .connect()
-                .await
-                .with_context(|| format!("connecting to {}", config.target))?;
-            channels.push(channel);
+            channels.push(connect(config).await?);
         }
-        let authorization = format!("Bearer {}", config.token)
-            .parse()
-            .context("--token is not a valid header value")?;
+        let authorization = bearer(config)?;
         let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
         connector.set_nodelay(true);
         let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
@@ -133,11 +152,7 @@ impl Driver {
     }
 
     fn authorized<T>(&self, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        request
-            .metadata_mut()
-            .insert("authorization", self.authorization.clone());
-        request
+        authorized(&self.authorization, message)
     }
 
     /// Makes call number `n` from `worker`; `Err` describes a failure.

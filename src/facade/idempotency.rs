@@ -20,11 +20,8 @@ use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
 use super::upstream::Channel;
+// The REST headers have the same names as the gRPC metadata.
 use crate::api::idempotency::{KEY, REPLAYED};
-
-/// The REST request and response headers.
-pub const KEY_HEADER: &str = "idempotency-key";
-pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
 /// The gRPC methods that create; only these carry the key.
 const CREATES: &[&str] = &[
@@ -50,14 +47,14 @@ struct Scope {
 /// the response when a create was a replay.
 pub async fn layer(request: Request, next: Next) -> Response {
     let scope = Arc::new(Scope {
-        key: request.headers().get(KEY_HEADER).cloned(),
+        key: request.headers().get(KEY).cloned(),
         ..Scope::default()
     });
     let mut response = SCOPE.scope(scope.clone(), next.run(request)).await;
     if scope.replayed.load(Ordering::Relaxed) {
         response
             .headers_mut()
-            .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+            .insert(REPLAYED, HeaderValue::from_static("true"));
     }
     response
 }

@@ -7,12 +7,14 @@
 
 use std::sync::LazyLock;
 
+use futures::future::BoxFuture;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use tokio_util::sync::CancellationToken;
 
 use super::entity::idempotency_key;
 use super::sql::InsertSql;
 use super::{Store, StoreError, fetch_unique};
+use crate::domain::Caller;
 use crate::domain::ids::TenantId;
 use crate::domain::time::{self, Timestamp};
 
@@ -91,16 +93,37 @@ pub async fn record(
     }
 }
 
-/// The id of the resource `key` already produced, if there is a key and it
-/// was used before (the read-only fast path of a repeat).
-pub async fn replayed_id(
-    db: &impl ConnectionTrait,
-    tenant: &TenantId,
-    key: Option<&IdempotencyKey>,
-) -> Result<Option<String>, StoreError> {
-    match key {
-        None => Ok(None),
-        Some(key) => Ok(lookup(db, tenant, key).await?.map(|name| id_of(&name).to_owned())),
+/// A resource a key can produce, read back by id for a replay.
+pub(super) trait Replayable: Sized {
+    fn fetch<'a>(
+        store: &'a Store,
+        caller: &'a Caller,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Self, StoreError>>;
+}
+
+impl Store {
+    /// Runs `create` (a write that records `key` with
+    /// [`record_if_keyed`]) once per key: a key seen before answers with its
+    /// resource without writing, and a create that lost a race for the key
+    /// answers with the winner's. Both are replays (`false`).
+    pub(super) async fn create_once<T: Replayable>(
+        &self,
+        caller: &Caller,
+        key: Option<&IdempotencyKey>,
+        create: impl Future<Output = Result<(T, bool), StoreError>>,
+    ) -> Result<(T, bool), StoreError> {
+        if let Some(key) = key
+            && let Some(resource) = lookup(self.reader(), &caller.tenant, key).await?
+        {
+            return Ok((T::fetch(self, caller, id_of(&resource)).await?, false));
+        }
+        match create.await {
+            Err(StoreError::Replay { resource }) => {
+                Ok((T::fetch(self, caller, id_of(&resource)).await?, false))
+            }
+            other => other,
+        }
     }
 }
 
@@ -150,7 +173,7 @@ pub async fn run_expiry(store: Store, shutdown: CancellationToken) {
 }
 
 /// The id part of a resource name (`phoneCalls/{id}` → `{id}`).
-pub fn id_of(resource: &str) -> &str {
+fn id_of(resource: &str) -> &str {
     resource.rsplit('/').next().unwrap_or(resource)
 }
 

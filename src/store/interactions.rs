@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::entity::interaction::{self, Column};
 use super::filter::{self, Column as FilterColumn};
-use super::idempotency::{self, IdempotencyKey};
+use super::idempotency::{self, IdempotencyKey, Replayable};
 use super::sql::InsertSql;
 use super::{Store, StoreError, fetch_listing, fetch_unique, outbox};
 use crate::domain::Caller;
@@ -39,73 +39,51 @@ impl Store {
         // No read before the write unless the client sent an idempotency
         // key: a create is the common case, and the insert below finds a
         // repeat of the call id by its conflict at no extra cost.
-        let tenant = caller.tenant.clone();
-        if let Some(id) = idempotency::replayed_id(self.reader(), &tenant, idempotency.as_ref()).await? {
-            return Ok((get(self.reader(), &tenant, &id, false).await?, false));
-        }
-        let caller = caller.clone();
-        let result = self
-            .write(move |txn| {
-                Box::pin(async move {
-                    // Insert first and look only on conflict: a create then costs
-                    // two statements (the row and its event).
-                    let call_id = new.call_id.clone();
-                    let interaction = new.into_interaction(caller.user.clone(), time::now());
-                    static INSERT_UNLESS_KNOWN: LazyLock<InsertSql<interaction::Entity>> =
-                        LazyLock::new(|| {
-                            InsertSql::new(
-                                &[],
-                                "ON CONFLICT (\"tenant_id\", \"external_call_id\") DO NOTHING",
-                            )
-                        });
-                    let row = to_row(&caller.tenant, &interaction);
-                    let inserted = txn
-                        .execute_raw(INSERT_UNLESS_KNOWN.statement(txn.get_database_backend(), row))
-                        .await?;
-                    if inserted.rows_affected() == 0 {
-                        // Created meanwhile: by an earlier job of this batch
-                        // (SQLite), or by a concurrent transaction that has
-                        // committed by now, since the insert waited for it
-                        // (PostgreSQL).
-                        let found = find_by_call_id(txn, &caller.tenant, &call_id)
-                            .await?
-                            .ok_or_else(|| StoreError::corrupt("conflicting interaction vanished"))?;
-                        idempotency::record_if_keyed(
-                            txn,
-                            &caller.tenant,
-                            idempotency.as_ref(),
-                            &found.name(),
-                        )
-                        .await?;
-                        return Ok((found, false));
-                    }
-                    append_event(
-                        txn,
-                        &caller,
-                        &interaction,
-                        EventType::Created,
-                        "FindOrCreatePhoneCallInteraction",
+        let owner = caller.clone();
+        let key = idempotency.clone();
+        let create = self.write(move |txn| {
+            Box::pin(async move {
+                let (caller, idempotency) = (owner, key);
+                // Insert first and look only on conflict: a create then costs
+                // two statements (the row and its event).
+                let call_id = new.call_id.clone();
+                let interaction = new.into_interaction(caller.user.clone(), time::now());
+                static INSERT_UNLESS_KNOWN: LazyLock<InsertSql<interaction::Entity>> = LazyLock::new(|| {
+                    InsertSql::new(
+                        &[],
+                        "ON CONFLICT (\"tenant_id\", \"external_call_id\") DO NOTHING",
                     )
+                });
+                let row = to_row(&caller.tenant, &interaction);
+                let inserted = txn
+                    .execute_raw(INSERT_UNLESS_KNOWN.statement(txn.get_database_backend(), row))
                     .await?;
-                    idempotency::record_if_keyed(
-                        txn,
-                        &caller.tenant,
-                        idempotency.as_ref(),
-                        &interaction.name(),
-                    )
+                if inserted.rows_affected() == 0 {
+                    // Created meanwhile: by an earlier job of this batch
+                    // (SQLite), or by a concurrent transaction that has
+                    // committed by now, since the insert waited for it
+                    // (PostgreSQL).
+                    let found = find_by_call_id(txn, &caller.tenant, &call_id)
+                        .await?
+                        .ok_or_else(|| StoreError::corrupt("conflicting interaction vanished"))?;
+                    idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &found.name())
+                        .await?;
+                    return Ok((found, false));
+                }
+                append_event(
+                    txn,
+                    &caller,
+                    &interaction,
+                    EventType::Created,
+                    "FindOrCreatePhoneCallInteraction",
+                )
+                .await?;
+                idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &interaction.name())
                     .await?;
-                    Ok((interaction, true))
-                })
+                Ok((interaction, true))
             })
-            .await;
-        match result {
-            // A concurrent request with the same key won.
-            Err(StoreError::Replay { resource }) => Ok((
-                get(self.reader(), &tenant, idempotency::id_of(&resource), false).await?,
-                false,
-            )),
-            other => other,
-        }
+        });
+        self.create_once(caller, idempotency.as_ref(), create).await
     }
 
     /// Gets one interaction of the caller's tenant.
@@ -443,4 +421,14 @@ fn from_row(row: interaction::Model) -> Result<Interaction, StoreError> {
         update_time: time::from_micros(row.update_time),
         revision: row.revision,
     })
+}
+
+impl Replayable for Interaction {
+    fn fetch<'a>(
+        store: &'a Store,
+        caller: &'a Caller,
+        id: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<Self, StoreError>> {
+        Box::pin(store.get_interaction(caller, id))
+    }
 }

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::entity::phone_call::{self, Column};
 use super::filter::{self, Column as FilterColumn};
-use super::idempotency::{self, IdempotencyKey};
+use super::idempotency::{self, IdempotencyKey, Replayable};
 use super::interactions::{self, CallRecord};
 use super::{Backend, Store, StoreError, fetch_listing, fetch_unique, outbox};
 use crate::domain::Caller;
@@ -56,21 +56,13 @@ impl Store {
         new: NewPhoneCall,
         idempotency: Option<IdempotencyKey>,
     ) -> Result<(PhoneCall, bool), StoreError> {
-        let tenant = caller.tenant.clone();
-        if let Some(id) = idempotency::replayed_id(self.reader(), &tenant, idempotency.as_ref()).await? {
-            return Ok((get(self.reader(), &tenant, &id, false).await?, false));
-        }
         let key = new.request_id.clone().map(|key| (key, fingerprint(&new)));
-        // The common case of a repeat needs no write transaction.
-        if let Some((key, fingerprint)) = &key
-            && let Some(found) = find_by_request_id(self.reader(), &caller.tenant, key).await?
-        {
-            return replay(found, fingerprint);
-        }
-        let caller = caller.clone();
+        let (owner, keyed) = (caller.clone(), idempotency.clone());
         let backend = self.backend();
-        let result = self.write(move |txn| {
+        let nonce = key.clone();
+        let write = self.write(move |txn| {
             Box::pin(async move {
+                let (caller, idempotency) = (owner, keyed);
                 if let Some((request_id, fingerprint)) = &key {
                     if backend == Backend::Postgres {
                         // Serialises concurrent creates with one key, so the
@@ -116,16 +108,17 @@ impl Store {
                 idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &call.name()).await?;
                 Ok((call, true))
             })
-        })
-        .await;
-        match result {
-            // A concurrent request with the same idempotency key won.
-            Err(StoreError::Replay { resource }) => Ok((
-                get(self.reader(), &tenant, idempotency::id_of(&resource), false).await?,
-                false,
-            )),
-            other => other,
-        }
+        });
+        let create = async {
+            // The common case of a repeat needs no write transaction.
+            if let Some((request_id, fingerprint)) = &nonce
+                && let Some(found) = find_by_request_id(self.reader(), &caller.tenant, request_id).await?
+            {
+                return replay(found, fingerprint);
+            }
+            write.await
+        };
+        self.create_once(caller, idempotency.as_ref(), create).await
     }
 
     /// Gets one call of the caller's tenant.
@@ -498,4 +491,14 @@ fn from_row(row: phone_call::Model) -> Result<PhoneCall, StoreError> {
         update_time: time::from_micros(row.update_time),
         revision: row.revision,
     })
+}
+
+impl Replayable for PhoneCall {
+    fn fetch<'a>(
+        store: &'a Store,
+        caller: &'a Caller,
+        id: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<Self, StoreError>> {
+        Box::pin(store.get_phone_call(caller, id))
+    }
 }

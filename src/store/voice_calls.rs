@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::entity::voice_call::{self, Column};
 use super::entity::voice_call_message::{self, Column as MessageColumn};
 use super::filter::{self, Column as FilterColumn};
-use super::idempotency::{self, IdempotencyKey};
+use super::idempotency::{self, IdempotencyKey, Replayable};
 use super::interactions::{CallRecord, insert_for_call, mirror_call_state};
 use super::{Store, StoreError, fetch_listing, fetch_page, outbox};
 use crate::domain::common::{CallState, VendorLiteral};
@@ -59,107 +59,84 @@ impl Store {
         new: NewVoiceCall,
         idempotency: Option<IdempotencyKey>,
     ) -> Result<(VoiceCall, bool), StoreError> {
-        if let Some(id) =
-            idempotency::replayed_id(self.reader(), &caller.tenant, idempotency.as_ref()).await?
-        {
-            return self.replayed(caller, &id).await;
-        }
         let keys = (new.vendor_call_key.clone(), new.external_uuid.clone());
-        let owner = caller.clone();
-        let result = self
-            .write(move |txn| {
-                Box::pin(async move {
-                    let caller = owner;
-                    if let Some(found) = find_by_natural_key(txn, &caller.tenant, &new).await? {
-                        idempotency::record_if_keyed(
-                            txn,
-                            &caller.tenant,
-                            idempotency.as_ref(),
-                            &found.name(),
-                        )
+        let (owner, keyed) = (caller.clone(), idempotency.clone());
+        let write = self.write(move |txn| {
+            Box::pin(async move {
+                let (caller, idempotency) = (owner, keyed);
+                if let Some(found) = find_by_natural_key(txn, &caller.tenant, &new).await? {
+                    idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &found.name())
                         .await?;
-                        return Ok((found, false));
-                    }
-                    let parent = match &new.parent_key {
-                        None => None,
-                        Some(key) => Some(
-                            find_by_key(txn, &caller.tenant, key, Lock::None)
-                                .await?
-                                .ok_or_else(|| {
-                                    DomainError::invalid(
-                                        "voice_call.parent",
-                                        format!("voiceCalls/{key} does not exist"),
-                                    )
-                                })?,
-                        ),
-                    };
-                    let now = time::now();
-                    // The interaction id is filled in below, once the
-                    // history record exists.
-                    let mut call = new.into_voice_call(parent.as_ref(), InteractionId::generate(), now);
-                    let record = CallRecord {
-                        state: call.state,
-                        interaction_type: call.interaction_type(),
-                        phone_number: Some(call.customer_number().to_owned()),
-                        phone_call: None,
-                        voice_call: Some(call.id.clone()),
-                        start_time: call.start_time.unwrap_or(now),
-                    };
-                    call.interaction = insert_for_call(txn, &caller, record, now).await?;
-                    // No conflict target: a clash on either natural key (or
-                    // the id) is "already created". SeaORM's
-                    // `on_conflict_do_nothing` would target the primary key only.
-                    let inserted = voice_call::Entity::insert(to_row(&caller.tenant, &call))
-                        .on_conflict(OnConflict::new().do_nothing().to_owned())
-                        .try_insert()
-                        .exec_without_returning(txn)
-                        .await?;
-                    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
-                        // PostgreSQL: a concurrent create with the same key
-                        // committed first. Fail this transaction so its
-                        // interaction row goes too, and read the winner.
-                        return Err(StoreError::Conflict {
-                            message: "a concurrent request created this voice call".to_owned(),
-                            reason: LOST_CREATE_RACE,
-                        });
-                    }
-                    append_event(txn, &caller, &call, EventType::Created, "CreateVoiceCall").await?;
-                    idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &call.name())
-                        .await?;
-                    Ok((call, true))
-                })
+                    return Ok((found, false));
+                }
+                let parent = match &new.parent_key {
+                    None => None,
+                    Some(key) => Some(
+                        find_by_key(txn, &caller.tenant, key, Lock::None)
+                            .await?
+                            .ok_or_else(|| {
+                                DomainError::invalid(
+                                    "voice_call.parent",
+                                    format!("voiceCalls/{key} does not exist"),
+                                )
+                            })?,
+                    ),
+                };
+                let now = time::now();
+                // The interaction id is filled in below, once the
+                // history record exists.
+                let mut call = new.into_voice_call(parent.as_ref(), InteractionId::generate(), now);
+                let record = CallRecord {
+                    state: call.state,
+                    interaction_type: call.interaction_type(),
+                    phone_number: Some(call.customer_number().to_owned()),
+                    phone_call: None,
+                    voice_call: Some(call.id.clone()),
+                    start_time: call.start_time.unwrap_or(now),
+                };
+                call.interaction = insert_for_call(txn, &caller, record, now).await?;
+                // No conflict target: a clash on either natural key (or
+                // the id) is "already created". SeaORM's
+                // `on_conflict_do_nothing` would target the primary key only.
+                let inserted = voice_call::Entity::insert(to_row(&caller.tenant, &call))
+                    .on_conflict(OnConflict::new().do_nothing().to_owned())
+                    .try_insert()
+                    .exec_without_returning(txn)
+                    .await?;
+                if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                    // PostgreSQL: a concurrent create with the same key
+                    // committed first. Fail this transaction so its
+                    // interaction row goes too, and read the winner.
+                    return Err(StoreError::Conflict {
+                        message: "a concurrent request created this voice call".to_owned(),
+                        reason: LOST_CREATE_RACE,
+                    });
+                }
+                append_event(txn, &caller, &call, EventType::Created, "CreateVoiceCall").await?;
+                idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &call.name()).await?;
+                Ok((call, true))
             })
-            .await;
-        match result {
-            Err(StoreError::Conflict {
-                reason: LOST_CREATE_RACE,
-                ..
-            }) => {
-                let found = find_by_keys(
-                    self.reader(),
-                    &caller.tenant,
-                    keys.0.as_deref(),
-                    keys.1.as_deref(),
-                )
-                .await?
-                .ok_or_else(|| StoreError::corrupt("conflicting voice call vanished"))?;
-                Ok((found, false))
+        });
+        let create = async {
+            match write.await {
+                Err(StoreError::Conflict {
+                    reason: LOST_CREATE_RACE,
+                    ..
+                }) => {
+                    let found = find_by_keys(
+                        self.reader(),
+                        &caller.tenant,
+                        keys.0.as_deref(),
+                        keys.1.as_deref(),
+                    )
+                    .await?
+                    .ok_or_else(|| StoreError::corrupt("conflicting voice call vanished"))?;
+                    Ok((found, false))
+                }
+                other => other,
             }
-            // A concurrent request with the same idempotency key won.
-            Err(StoreError::Replay { resource }) => {
-                self.replayed(caller, idempotency::id_of(&resource)).await
-            }
-            other => other,
-        }
-    }
-
-    /// The voice call an earlier request with the same idempotency key
-    /// created, as a replay.
-    async fn replayed(&self, caller: &Caller, id: &str) -> Result<(VoiceCall, bool), StoreError> {
-        let found = find_by_key(self.reader(), &caller.tenant, id, Lock::None)
-            .await?
-            .ok_or_else(|| StoreError::corrupt("the voice call of an idempotency key vanished"))?;
-        Ok((found, false))
+        };
+        self.create_once(caller, idempotency.as_ref(), create).await
     }
 
     /// Gets one voice call of the caller's tenant by id, vendor call key or
@@ -754,4 +731,14 @@ fn message_from_row(row: voice_call_message::Model) -> Result<VoiceCallMessage, 
         end_time: row.end_time.map(time::from_micros),
         create_time: time::from_micros(row.create_time),
     })
+}
+
+impl Replayable for VoiceCall {
+    fn fetch<'a>(
+        store: &'a Store,
+        caller: &'a Caller,
+        id: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<Self, StoreError>> {
+        Box::pin(store.get_voice_call(caller, id))
+    }
 }

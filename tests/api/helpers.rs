@@ -326,3 +326,24 @@ pub fn find_phone_call(call_id: &str) -> switchboard::pb::FindOrCreatePhoneCallI
         ..Default::default()
     }
 }
+
+/// The command of an independent client the suite drives: `$env`, else
+/// `default` on the PATH, if running it with `version_flag` works. `.ci/run`
+/// installs them; without one, the test says so loudly and skips, except
+/// under `CI=true`, where it fails.
+pub fn external_tool(env: &str, default: &str, version_flag: &str) -> Option<String> {
+    let tool = std::env::var(env).unwrap_or_else(|_| default.to_owned());
+    if std::process::Command::new(&tool)
+        .arg(version_flag)
+        .output()
+        .is_ok()
+    {
+        return Some(tool);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {default} ({tool}) is not installed"
+    );
+    eprintln!("\n!!!! SKIPPED: no {default} binary (set {env}) !!!!\n");
+    None
+}

@@ -91,19 +91,9 @@ async fn v1alpha_lists_every_service() {
 /// so and skips, unless `CI=true`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpcurl_lists_describes_and_calls() {
-    let grpcurl = std::env::var("GRPCURL").unwrap_or_else(|_| "grpcurl".to_owned());
-    if std::process::Command::new(&grpcurl)
-        .arg("-version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but grpcurl ({grpcurl}) is not installed"
-        );
-        eprintln!("\n!!!! SKIPPED grpcurl test: no grpcurl binary (set GRPCURL) !!!!\n");
+    let Some(grpcurl) = crate::helpers::external_tool("GRPCURL", "grpcurl", "-version") else {
         return;
-    }
+    };
     let app = TestApp::spawn(Backend::Sqlite).await;
     let address = app.addr.to_string();
     let run = |args: &[&str]| {

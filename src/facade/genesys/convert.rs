@@ -760,16 +760,18 @@ mod tests {
         }
     }
 
+    /// `list` of a query string's pairs.
+    fn query(pairs: &[(&str, &str)]) -> Result<pb::ListInteractionsRequest, Error> {
+        list(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
     #[test]
     fn list_reads_query_parameters() {
-        let query = |pairs: &[(&str, &str)]| {
-            list(
-                pairs
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            )
-        };
         let request = query(&[
             ("mediaType", "call"),
             ("userId", "alice"),
@@ -798,14 +800,6 @@ mod tests {
 
     #[test]
     fn bounds_past_year_9999_are_clamped_not_refused() {
-        let query = |pairs: &[(&str, &str)]| {
-            list(
-                pairs
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            )
-        };
         for pairs in [
             &[("toDate", "9999-12-31")][..],
             &[("fromDate", "9999-12-31T23:00:00-05:00")][..],
