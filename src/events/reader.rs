@@ -84,7 +84,7 @@ impl Reader {
     /// Advances the horizon as far as it is safe now.
     pub async fn poll(&mut self) -> Result<Horizon, StoreError> {
         let db = self.store.reader();
-        let latest = outbox::latest_sequence(db).await?;
+        let latest = self.store.latest_sequence().await?;
         if self.store.backend() == Backend::Sqlite {
             self.safe = Some(latest);
             return Ok(Horizon {

@@ -62,9 +62,7 @@ pub async fn watch(
     // committed after this call has a higher one.
     let cursor = match after {
         Some(after) => after,
-        None => outbox::latest_sequence(store.reader())
-            .await
-            .map_err(Ended::Store)?,
+        None => store.latest_sequence().await.map_err(Ended::Store)?,
     };
     let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
     let task = Task {

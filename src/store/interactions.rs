@@ -11,7 +11,7 @@ use super::entity::interaction::{self, Column};
 use super::filter::{self, Column as FilterColumn};
 use super::idempotency::{self, IdempotencyKey, Replayable};
 use super::sql::InsertSql;
-use super::{Store, StoreError, fetch_listing, fetch_unique, outbox};
+use super::{Store, StoreError, Undo, fetch_listing, fetch_unique, outbox};
 use crate::domain::Caller;
 use crate::domain::DomainError;
 use crate::domain::caller::User;
@@ -38,48 +38,52 @@ impl Store {
     ) -> Result<(Interaction, bool), StoreError> {
         // No read before the write unless the client sent an idempotency
         // key: a create is the common case, and the insert below finds a
-        // repeat of the call id by its conflict at no extra cost.
-        let owner = caller.clone();
+        // repeat of the call id by its conflict at no extra cost. The rows
+        // are built here, so the single writer only runs the statements.
+        let call_id = new.call_id.clone();
+        let interaction = new.into_interaction(caller.user.clone(), time::now());
+        let insert_row = to_row(&caller.tenant, &interaction);
+        let created = event_row(
+            caller,
+            &interaction,
+            EventType::Created,
+            "FindOrCreatePhoneCallInteraction",
+        )?;
+        let tenant = caller.tenant.clone();
         let key = idempotency.clone();
-        let create = self.write(move |txn| {
+        // Without a key the job can fail only before it writes: it needs no
+        // savepoint of its own (see `Undo`).
+        let undo = if key.is_some() {
+            Undo::Savepoint
+        } else {
+            Undo::FailsBeforeWriting
+        };
+        let create = self.write_with(undo, move |txn| {
             Box::pin(async move {
-                let (caller, idempotency) = (owner, key);
                 // Insert first and look only on conflict: a create then costs
                 // two statements (the row and its event).
-                let call_id = new.call_id.clone();
-                let interaction = new.into_interaction(caller.user.clone(), time::now());
                 static INSERT_UNLESS_KNOWN: LazyLock<InsertSql<interaction::Entity>> = LazyLock::new(|| {
                     InsertSql::new(
                         &[],
                         "ON CONFLICT (\"tenant_id\", \"external_call_id\") DO NOTHING",
                     )
                 });
-                let row = to_row(&caller.tenant, &interaction);
                 let inserted = txn
-                    .execute_raw(INSERT_UNLESS_KNOWN.statement(txn.get_database_backend(), row))
+                    .execute_raw(INSERT_UNLESS_KNOWN.statement(txn.get_database_backend(), insert_row))
                     .await?;
                 if inserted.rows_affected() == 0 {
                     // Created meanwhile: by an earlier job of this batch
                     // (SQLite), or by a concurrent transaction that has
                     // committed by now, since the insert waited for it
                     // (PostgreSQL).
-                    let found = find_by_call_id(txn, &caller.tenant, &call_id)
+                    let found = find_by_call_id(txn, &tenant, &call_id)
                         .await?
                         .ok_or_else(|| StoreError::corrupt("conflicting interaction vanished"))?;
-                    idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &found.name())
-                        .await?;
+                    idempotency::record_if_keyed(txn, &tenant, key.as_ref(), &found.name()).await?;
                     return Ok((found, false));
                 }
-                append_event(
-                    txn,
-                    &caller,
-                    &interaction,
-                    EventType::Created,
-                    "FindOrCreatePhoneCallInteraction",
-                )
-                .await?;
-                idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &interaction.name())
-                    .await?;
+                outbox::append_row(txn, created).await?;
+                idempotency::record_if_keyed(txn, &tenant, key.as_ref(), &interaction.name()).await?;
                 Ok((interaction, true))
             })
         });
@@ -271,9 +275,19 @@ async fn append_event(
     event_type: EventType,
     change: &'static str,
 ) -> Result<(), StoreError> {
+    outbox::append_row(db, event_row(caller, interaction, event_type, change)?).await?;
+    Ok(())
+}
+
+/// The outbox row of an event about `interaction`.
+fn event_row(
+    caller: &Caller,
+    interaction: &Interaction,
+    event_type: EventType,
+    change: &'static str,
+) -> Result<outbox::EventRow, StoreError> {
     let payload = serde_json::to_string(interaction).map_err(StoreError::corrupt)?;
-    outbox::append(
-        db,
+    Ok(outbox::EventRow::new(
         &caller.tenant,
         NewEvent {
             resource_type: ResourceType::Interaction,
@@ -285,9 +299,7 @@ async fn append_event(
             payload,
         },
         interaction.update_time,
-    )
-    .await?;
-    Ok(())
+    ))
 }
 
 async fn get(

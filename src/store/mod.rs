@@ -21,6 +21,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 pub mod call_centers;
+mod checkpoint;
 pub mod entity;
 mod error;
 pub mod filter;
@@ -30,11 +31,13 @@ pub mod migration;
 pub mod outbox;
 pub mod phone_calls;
 mod sql;
+mod sqlite_writer;
 pub mod tokens;
 pub mod voice_calls;
 mod writer;
 
 pub use error::StoreError;
+pub use writer::Undo;
 use writer::Writer;
 
 use crate::domain::page::Matches;
@@ -147,6 +150,9 @@ struct Inner {
     /// Signalled after every committed write; the event hub waits on it
     /// (see [`Store::committed`]).
     committed: Arc<tokio::sync::Notify>,
+    /// SQLite: the highest committed outbox sequence number, kept by the
+    /// writer (see [`Store::latest_sequence`]).
+    committed_sequence: Option<Arc<std::sync::atomic::AtomicI64>>,
 }
 
 impl Store {
@@ -180,17 +186,23 @@ impl Store {
                 });
             opts
         };
-        // The writer connection first: it creates the file and switches it to
-        // WAL before any reader opens it.
-        let writer = Database::connect(connect(1)).await?;
-        migration::Migrator::up(&writer, None).await?;
+        // Migrations first: their connection creates the file and switches it
+        // to WAL before any other connection opens it.
+        let path = sqlite_file(&options.url)?;
+        let migrator = Database::connect(connect(1)).await?;
+        migration::Migrator::up(&migrator, None).await?;
+        migrator.close().await?;
+        let connection = sqlite_writer::WriterConnection::open(&path, options.sqlite_sync)?;
+        let committed_sequence = Some(connection.committed_sequence());
+        let writer = Writer::spawn_batched(connection).await?;
         let reader = Database::connect(connect(options.max_connections.max(1))).await?;
         Ok(Store {
             inner: Arc::new(Inner {
                 reader,
-                writer: Writer::spawn_batched(writer),
+                writer,
                 backend: Backend::Sqlite,
                 committed: Arc::default(),
+                committed_sequence,
             }),
         })
     }
@@ -221,6 +233,7 @@ impl Store {
                 writer: Writer::Pooled(db),
                 backend: Backend::Postgres,
                 committed: Arc::default(),
+                committed_sequence: None,
             }),
         })
     }
@@ -252,7 +265,17 @@ impl Store {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
-        let result = self.inner.writer.write(Box::new(work)).await;
+        self.write_with(Undo::Savepoint, work).await
+    }
+
+    /// [`Store::write`] with the given way of undoing a failed job
+    /// ([`Undo::FailsBeforeWriting`] for jobs that can skip the savepoint).
+    pub async fn write_with<T, F>(&self, undo: Undo, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        let result = self.inner.writer.write(undo, Box::new(work)).await;
         if result.is_ok() {
             // The event hub's in-process wake-up: it reads the outbox after
             // local commits instead of waiting for its fallback poll. A
@@ -266,6 +289,15 @@ impl Store {
     /// waiter, the event hub (`crate::events`); permits coalesce.
     pub fn committed(&self) -> Arc<tokio::sync::Notify> {
         self.inner.committed.clone()
+    }
+
+    /// The highest outbox sequence number visible now (0 when none). On
+    /// SQLite the writer keeps it, so this reads no row.
+    pub async fn latest_sequence(&self) -> Result<i64, StoreError> {
+        match &self.inner.committed_sequence {
+            Some(mark) => Ok(mark.load(std::sync::atomic::Ordering::Acquire)),
+            None => outbox::latest_sequence(self.reader()).await,
+        }
     }
 
     /// Checks that the database answers.
@@ -331,6 +363,26 @@ pub(crate) async fn fetch_page<E: EntityTrait>(
         .sql
         .push_str(&format!(" LIMIT {} OFFSET {}", page.size, page.offset));
     Ok(E::find().from_raw_sql(statement).all(db).await?)
+}
+
+/// The file a `sqlite:` URL names. In-memory databases are refused: the
+/// writer and the readers are separate connections, which would each see a
+/// database of their own.
+fn sqlite_file(url: &DatabaseUrl) -> Result<std::path::PathBuf, StoreError> {
+    use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+    let options = SqliteConnectOptions::from_str(url.expose())
+        .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(e.to_string()))))?;
+    let path = options.get_filename();
+    let name = path.to_string_lossy();
+    if name == ":memory:" || name.starts_with("file:sqlx-in-memory") || url.expose().contains("mode=memory") {
+        return Err(StoreError::Db(sea_orm::DbErr::Conn(
+            sea_orm::RuntimeErr::Internal(
+                "in-memory SQLite is not supported: give a file, e.g. sqlite://switchboard.db?mode=rwc"
+                    .to_owned(),
+            ),
+        )));
+    }
+    Ok(path.to_path_buf())
 }
 
 /// Runs migrations under an advisory lock, so several instances starting at

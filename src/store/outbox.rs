@@ -32,25 +32,41 @@ pub async fn append(
     event: NewEvent,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
+    append_row(db, EventRow::new(tenant, event, now)).await
+}
+
+/// An event ready to append, built outside the write transaction (the
+/// SQLite writer then only runs the statement).
+#[derive(Debug)]
+pub struct EventRow(event::ActiveModel);
+
+impl EventRow {
+    /// The row of `event` for `tenant`, created at `now`.
+    pub fn new(tenant: &TenantId, event: NewEvent, now: Timestamp) -> Self {
+        Self(event::ActiveModel {
+            seq: NotSet,
+            tenant_id: Set(tenant.to_string()),
+            resource_type: Set(event.resource_type.as_str().to_owned()),
+            resource: Set(event.resource),
+            event_type: Set(event.event_type.as_str().to_owned()),
+            change: Set(event.change),
+            actor: Set(event.actor.to_string()),
+            audience: Set(event.audience.map(|u| u.to_string())),
+            payload: Set(event.payload),
+            create_time: Set(time::to_micros(now)),
+        })
+    }
+}
+
+/// Appends `row` and returns its sequence number; see [`append`].
+pub async fn append_row(db: &impl ConnectionTrait, row: EventRow) -> Result<i64, StoreError> {
     static INSERT: LazyLock<InsertSql<event::Entity>> = LazyLock::new(|| {
         InsertSql::new(&[event::Column::Seq], "RETURNING \"seq\"")
             // The writer's transaction id before its number (module docs).
             .with_postgres_expression(event::Column::Seq, XID_THEN_NEXTVAL)
     });
-    let row = event::ActiveModel {
-        seq: NotSet,
-        tenant_id: Set(tenant.to_string()),
-        resource_type: Set(event.resource_type.as_str().to_owned()),
-        resource: Set(event.resource),
-        event_type: Set(event.event_type.as_str().to_owned()),
-        change: Set(event.change),
-        actor: Set(event.actor.to_string()),
-        audience: Set(event.audience.map(|u| u.to_string())),
-        payload: Set(event.payload),
-        create_time: Set(time::to_micros(now)),
-    };
     let inserted = db
-        .query_one_raw(INSERT.statement(db.get_database_backend(), row))
+        .query_one_raw(INSERT.statement(db.get_database_backend(), row.0))
         .await?
         .ok_or_else(|| StoreError::corrupt("INSERT … RETURNING seq returned no row"))?;
     Ok(inserted.try_get::<i64>("", "seq")?)

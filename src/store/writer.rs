@@ -1,7 +1,10 @@
 //! The write path. Every write runs as a job inside a transaction.
 //!
-//! On SQLite one task owns the only writer connection and runs queued jobs in
-//! batches: one transaction per batch, one savepoint per job (group commit).
+//! On SQLite one thread owns the only writer connection and runs queued jobs
+//! in batches: one transaction per batch, one savepoint per job (group
+//! commit). The connection runs each statement in place on that thread
+//! (`super::sqlite_writer`), so a job's futures complete without waiting and
+//! a batch never leaves the thread.
 //! A job's reply is sent only after its batch commits, so an acknowledged
 //! write is durable to the configured `synchronous` level, and a failing job
 //! rolls back only its own savepoint. SQLite allows one writer at a time
@@ -23,6 +26,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
+use super::sqlite_writer::WriterConnection;
 
 /// Most jobs committed in one SQLite transaction.
 const MAX_BATCH: usize = 256;
@@ -32,14 +36,28 @@ const QUEUE_DEPTH: usize = 4096;
 /// Runs write jobs; see the module docs.
 #[derive(Clone, Debug)]
 pub(super) enum Writer {
-    /// SQLite: jobs go to the single writer task.
+    /// SQLite: jobs go to the single writer thread.
     Batched(mpsc::Sender<Box<dyn Job>>),
     /// PostgreSQL: a transaction per job.
     Pooled(DatabaseConnection),
 }
 
+/// What undoing a failed job takes when it shares a batch with others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Undo {
+    /// A savepoint around the job: it may fail after it has written.
+    Savepoint,
+    /// Nothing: the job fails, if at all, before its first write. It runs
+    /// without a savepoint, saving two statements and a copy of every page
+    /// it touches; the hot creates are written this way. A job that breaks
+    /// the promise fails its whole batch rather than commit part of itself.
+    FailsBeforeWriting,
+}
+
 /// A unit of work to run inside a transaction.
 pub(super) trait Job: Send {
+    /// How a failure of this job is undone inside a batch.
+    fn undo(&self) -> Undo;
     /// Runs the job; with `isolate`, inside a savepoint of `txn`.
     fn run<'c>(
         self: Box<Self>,
@@ -71,6 +89,7 @@ pub(super) type JobFn<T> =
 
 struct TypedJob<T> {
     work: JobFn<T>,
+    undo: Undo,
     reply: oneshot::Sender<Result<T, StoreError>>,
 }
 
@@ -80,13 +99,17 @@ struct TypedOutcome<T> {
 }
 
 impl<T: Send + 'static> Job for TypedJob<T> {
+    fn undo(&self) -> Undo {
+        self.undo
+    }
+
     fn run<'c>(
         self: Box<Self>,
         txn: &'c DatabaseTransaction,
         isolate: bool,
     ) -> BoxFuture<'c, Box<dyn Outcome>> {
         Box::pin(async move {
-            let TypedJob { work, reply } = *self;
+            let TypedJob { work, reply, .. } = *self;
             let result = if isolate {
                 in_savepoint(txn, work).await
             } else {
@@ -143,20 +166,31 @@ async fn guarded<T>(work: BoxFuture<'_, Result<T, StoreError>>) -> Result<T, Sto
 }
 
 impl Writer {
-    /// Starts the SQLite writer task on `db`, which must have exactly one
-    /// connection.
-    pub(super) fn spawn_batched(db: DatabaseConnection) -> Writer {
+    /// Starts the SQLite writer thread on `connection`. It ends once every
+    /// clone of the returned writer is gone.
+    pub(super) async fn spawn_batched(connection: Arc<WriterConnection>) -> Result<Writer, StoreError> {
+        let db = connection.database().await?;
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run_batches(db, receiver));
-        Writer::Batched(sender)
+        // Jobs may await tokio timers or channels (tests do), so the thread
+        // runs inside the runtime's context; the statements themselves
+        // complete in place.
+        let runtime = tokio::runtime::Handle::current();
+        std::thread::Builder::new()
+            .name("sqlite-writer".to_owned())
+            .spawn(move || {
+                let _context = runtime.enter();
+                futures::executor::block_on(run_batches(db, connection, receiver));
+            })
+            .map_err(|e| StoreError::corrupt(format!("cannot start the SQLite writer thread: {e}")))?;
+        Ok(Writer::Batched(sender))
     }
 
     /// Runs `work` in a transaction and returns its result once committed.
-    pub(super) async fn write<T: Send + 'static>(&self, work: JobFn<T>) -> Result<T, StoreError> {
+    pub(super) async fn write<T: Send + 'static>(&self, undo: Undo, work: JobFn<T>) -> Result<T, StoreError> {
         match self {
             Writer::Batched(sender) => {
                 let (reply, answer) = oneshot::channel();
-                let job: Box<dyn Job> = Box::new(TypedJob { work, reply });
+                let job: Box<dyn Job> = Box::new(TypedJob { work, undo, reply });
                 sender.send(job).await.map_err(|_| StoreError::Unavailable)?;
                 answer.await.map_err(|_| StoreError::Unavailable)?
             }
@@ -177,7 +211,11 @@ impl Writer {
     }
 }
 
-async fn run_batches(db: DatabaseConnection, mut receiver: mpsc::Receiver<Box<dyn Job>>) {
+async fn run_batches(
+    db: DatabaseConnection,
+    connection: Arc<WriterConnection>,
+    mut receiver: mpsc::Receiver<Box<dyn Job>>,
+) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     let mut outcomes: Vec<Box<dyn Outcome>> = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -191,16 +229,28 @@ async fn run_batches(db: DatabaseConnection, mut receiver: mpsc::Receiver<Box<dy
                 continue;
             }
         };
-        let isolate = batch.len() > 1;
+        let shared = batch.len() > 1;
         for job in batch.drain(..) {
-            outcomes.push(job.run(&txn, isolate).await);
+            let bare = shared && job.undo() == Undo::FailsBeforeWriting;
+            let changes = connection.total_changes();
+            let outcome = job.run(&txn, shared && !bare).await;
+            if bare && !outcome.succeeded() && connection.total_changes() != changes {
+                connection.poison("a write job failed after writing without a savepoint");
+            }
+            outcomes.push(outcome);
         }
-        let commit = if isolate || outcomes.iter().all(|o| o.succeeded()) {
-            txn.commit().await.map_err(Arc::new)
+        let ended = if shared || outcomes.iter().all(|o| o.succeeded()) {
+            txn.commit().await
         } else {
             // A lone job failed outside a savepoint: undo it entirely. Its
             // own error is what gets delivered.
-            txn.rollback().await.map_err(Arc::new)
+            txn.rollback().await
+        };
+        // A failed BEGIN, SAVEPOINT, RELEASE or COMMIT rolled the batch back
+        // and is reported here (see `sqlite_writer`).
+        let commit = match (ended, connection.take_failure()) {
+            (Err(error), _) | (Ok(()), Some(error)) => Err(Arc::new(error)),
+            (Ok(()), None) => Ok(()),
         };
         if let Err(error) = &commit {
             tracing::error!(error = %error, jobs = outcomes.len(), "SQLite batch failed to commit");
@@ -208,5 +258,139 @@ async fn run_batches(db: DatabaseConnection, mut receiver: mpsc::Receiver<Box<dy
         for outcome in outcomes.drain(..) {
             outcome.deliver(commit.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    use tokio::sync::oneshot;
+
+    use super::Undo;
+    use crate::store::entity::tenant;
+    use crate::store::{SqliteSync, Store, StoreError, StoreOptions};
+
+    async fn sqlite_store(dir: &tempfile::TempDir) -> Store {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        Store::open(&StoreOptions {
+            url: url.parse().unwrap(),
+            schema: None,
+            max_connections: 2,
+            sqlite_sync: SqliteSync::Normal,
+        })
+        .await
+        .unwrap()
+    }
+
+    fn insert_tenant(name: &str) -> String {
+        format!("INSERT INTO tenants (id, create_time) VALUES ('{name}', 0)")
+    }
+
+    /// Runs `jobs` as one batch: they queue while a first job holds the
+    /// writer, then run together once it lets go.
+    async fn in_one_batch(
+        store: &Store,
+        jobs: Vec<(Undo, &'static str, bool)>,
+    ) -> Vec<Result<(), StoreError>> {
+        let (release, hold) = oneshot::channel::<()>();
+        let blocker = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |_txn| {
+                        Box::pin(async move {
+                            let _ = hold.await;
+                            Ok(())
+                        })
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let queued: Vec<_> = jobs
+            .into_iter()
+            .map(|(undo, name, fail)| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .write_with(undo, move |txn| {
+                            Box::pin(async move {
+                                txn.execute_unprepared(&insert_tenant(name)).await?;
+                                if fail {
+                                    return Err(StoreError::corrupt("failed after writing"));
+                                }
+                                Ok(())
+                            })
+                        })
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        let mut results = Vec::new();
+        for job in queued {
+            results.push(job.await.unwrap());
+        }
+        results
+    }
+
+    async fn tenants(store: &Store) -> Vec<String> {
+        let mut names: Vec<String> = tenant::Entity::find()
+            .all(store.reader())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_job_in_a_savepoint_leaves_its_batch_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let results = in_one_batch(
+            &store,
+            vec![
+                (Undo::FailsBeforeWriting, "first", false),
+                (Undo::Savepoint, "undone", true),
+                (Undo::FailsBeforeWriting, "last", false),
+            ],
+        )
+        .await;
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(matches!(results[1], Err(StoreError::Corrupt(_))), "{results:?}");
+        assert_eq!(tenants(&store).await, ["first", "last"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_fails_after_writing_without_a_savepoint_fails_its_whole_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let results = in_one_batch(
+            &store,
+            vec![
+                (Undo::Savepoint, "bystander", false),
+                (Undo::FailsBeforeWriting, "liar", true),
+            ],
+        )
+        .await;
+        // The bystander fails by the rolled-back commit, or, when it runs
+        // after the liar, by the poisoned transaction itself.
+        assert!(
+            matches!(results[0], Err(StoreError::Commit(_) | StoreError::Db(_))),
+            "{results:?}"
+        );
+        assert!(matches!(results[1], Err(StoreError::Corrupt(_))), "{results:?}");
+        assert!(tenants(&store).await.is_empty(), "nothing of the batch is kept");
+        // The writer goes on with the next batch.
+        let after = in_one_batch(&store, vec![(Undo::FailsBeforeWriting, "next", false)]).await;
+        assert!(after[0].is_ok());
+        assert_eq!(tenants(&store).await, ["next"]);
     }
 }
