@@ -21,7 +21,9 @@ pub struct User {
     /// The login name; defaults to the id.
     pub user_name: String,
     /// First name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }

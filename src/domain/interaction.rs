@@ -138,7 +138,9 @@ pub const FILTER_SCHEMA: Schema = &[
 /// The sort keys of `ListInteractions`.
 pub const ORDER_FIELDS: &[&str] = &["start_time", "create_time"];
 
-/// One customer contact in the history.
+/// One customer contact in the history. Its JSON form is the snapshot in
+/// outbox events; absent and empty fields are left out of it (and read back
+/// as absent and empty), which keeps every create's event row small.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Interaction {
     /// The id.
@@ -151,36 +153,50 @@ pub struct Interaction {
     pub state: InteractionState,
     /// The current state as the dialect that set it spelled it; `None` when
     /// it was set without a vendor spelling.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_literal: Option<VendorLiteral>,
     /// When it started.
     pub start_time: Timestamp,
     /// When it stopped.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Timestamp>,
     /// The agent who created it.
     pub owner: User,
     /// The associated contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The parent interaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// The thread.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<String>,
     /// Free-text subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Free-text comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Named custom fields.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_attributes: BTreeMap<String, String>,
     /// The contact's phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The call's duration in whole seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_duration_secs: Option<i64>,
     /// Attached data.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub user_data: Map<String, Value>,
     /// The telephony system's call id; unique in the tenant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_call_id: Option<String>,
     /// The phone call this interaction records.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_call: Option<PhoneCallId>,
     /// The voice call this interaction records.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_call: Option<VoiceCallId>,
     /// When the record was created.
     pub create_time: Timestamp,
@@ -480,6 +496,25 @@ mod tests {
             },
             crate::domain::time::now(),
         )
+    }
+
+    #[test]
+    fn snapshots_leave_out_absent_fields_and_read_old_ones_with_nulls() {
+        let i = sample();
+        let snapshot = serde_json::to_string(&i).unwrap();
+        assert!(
+            !snapshot.contains("null") && !snapshot.contains("user_data"),
+            "{snapshot}"
+        );
+        assert_eq!(serde_json::from_str::<Interaction>(&snapshot).unwrap(), i);
+        // Events written before absent fields were left out spell them null.
+        let mut old = serde_json::to_value(&i).unwrap();
+        for field in ["end_time", "contact_id", "subject", "voice_call", "state_literal"] {
+            old[field] = Value::Null;
+        }
+        old["owner"]["first_name"] = Value::Null;
+        old["user_data"] = serde_json::json!({});
+        assert_eq!(serde_json::from_value::<Interaction>(old).unwrap(), i);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! hub and replays read only up to `H`, so a cursor never moves past a number
 //! whose row could still appear, and nothing is skipped.
 //!
-//! **SQLite.** One writer task commits batches one after another and hands
-//! out numbers in that order, so a visible row means every lower number is
-//! committed or gone for good: `H` is the highest visible `seq`.
+//! **SQLite.** One writer thread commits batches one after another and
+//! hands out numbers in that order, so a visible row means every lower
+//! number is committed or gone for good: `H` is the highest committed `seq`,
+//! which the writer publishes after each commit ([`Store::latest_sequence`]).
 //!
 //! **PostgreSQL.** A number is taken by `nextval` long before its transaction
 //! commits, so a row with a higher number can become visible first

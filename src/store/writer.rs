@@ -157,7 +157,7 @@ async fn in_savepoint<T>(txn: &DatabaseTransaction, work: JobFn<T>) -> Result<T,
 }
 
 /// Turns a panic inside a job into an error, so one bad job cannot take down
-/// the writer task and every write after it.
+/// the writer thread and every write after it.
 async fn guarded<T>(work: BoxFuture<'_, Result<T, StoreError>>) -> Result<T, StoreError> {
     match AssertUnwindSafe(work).catch_unwind().await {
         Ok(result) => result,
