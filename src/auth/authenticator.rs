@@ -92,10 +92,16 @@ impl Authenticator {
         if let Some(found) = self.cached(&key) {
             return Ok(found);
         }
+        // The misses are boxed: their futures (a store read, a key lookup)
+        // would otherwise make every request's middleware future, hit or
+        // miss, as large as theirs.
         let (authenticated, expires) = if jwt::looks_like_jwt(token) {
-            self.verify_jwt(token).await?
+            Box::pin(self.verify_jwt(token)).await?
         } else {
-            (self.verify_api_token(token).await?, Instant::now() + CACHE_TTL)
+            (
+                Box::pin(self.verify_api_token(token)).await?,
+                Instant::now() + CACHE_TTL,
+            )
         };
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= CACHE_CAPACITY {

@@ -113,8 +113,10 @@ impl Store {
         key: Option<&IdempotencyKey>,
         create: impl Future<Output = Result<(T, bool), StoreError>>,
     ) -> Result<(T, bool), StoreError> {
+        // Boxed: the lookup's future is several times the size of the rest,
+        // and without a key it never runs.
         if let Some(key) = key
-            && let Some(resource) = lookup(self.reader(), &caller.tenant, key).await?
+            && let Some(resource) = Box::pin(lookup(self.reader(), &caller.tenant, key)).await?
         {
             return Ok((T::fetch(self, caller, id_of(&resource)).await?, false));
         }

@@ -58,7 +58,9 @@ impl Store {
         } else {
             Undo::FailsBeforeWriting
         };
-        let create = self.write_with(undo, move |txn| {
+        // Boxed once here: the job carries every row of the create, and
+        // each future that awaited it would otherwise copy them along.
+        let create = Box::pin(self.write_with(undo, move |txn| {
             Box::pin(async move {
                 // Insert first and look only on conflict: a create then costs
                 // two statements (the row and its event).
@@ -86,7 +88,7 @@ impl Store {
                 idempotency::record_if_keyed(txn, &tenant, key.as_ref(), &interaction.name()).await?;
                 Ok((interaction, true))
             })
-        });
+        }));
         self.create_once(caller, idempotency.as_ref(), create).await
     }
 

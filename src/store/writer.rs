@@ -194,19 +194,24 @@ impl Writer {
                 sender.send(job).await.map_err(|_| StoreError::Unavailable)?;
                 answer.await.map_err(|_| StoreError::Unavailable)?
             }
-            Writer::Pooled(db) => {
-                let txn = db.begin().await?;
-                match work(&txn).await {
-                    Ok(value) => {
-                        txn.commit().await.map_err(|e| StoreError::Commit(Arc::new(e)))?;
-                        Ok(value)
-                    }
-                    Err(error) => {
-                        txn.rollback().await?;
-                        Err(error)
-                    }
-                }
-            }
+            // Boxed: PostgreSQL's transaction futures would otherwise make
+            // every SQLite write's future as large as theirs.
+            Writer::Pooled(db) => Box::pin(in_transaction(db, work)).await,
+        }
+    }
+}
+
+/// PostgreSQL: `work` in a transaction of its own.
+async fn in_transaction<T>(db: &DatabaseConnection, work: JobFn<T>) -> Result<T, StoreError> {
+    let txn = db.begin().await?;
+    match work(&txn).await {
+        Ok(value) => {
+            txn.commit().await.map_err(|e| StoreError::Commit(Arc::new(e)))?;
+            Ok(value)
+        }
+        Err(error) => {
+            txn.rollback().await?;
+            Err(error)
         }
     }
 }
