@@ -14,7 +14,7 @@ use super::common::{
 use super::error::Violations;
 use super::filter::{FieldKind, Schema};
 use super::ids::{InteractionId, PhoneCallId, VoiceCallId};
-use super::time::Timestamp;
+use super::time::{self, Timestamp};
 
 stored_enum!(
     /// The channel of an interaction.
@@ -156,9 +156,13 @@ pub struct Interaction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_literal: Option<VendorLiteral>,
     /// When it started.
+    #[serde(serialize_with = "time::rfc3339::serialize")]
     pub start_time: Timestamp,
     /// When it stopped.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "time::rfc3339::option::serialize"
+    )]
     pub end_time: Option<Timestamp>,
     /// The agent who created it.
     pub owner: User,
@@ -199,8 +203,10 @@ pub struct Interaction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_call: Option<VoiceCallId>,
     /// When the record was created.
+    #[serde(serialize_with = "time::rfc3339::serialize")]
     pub create_time: Timestamp,
     /// When the record last changed.
+    #[serde(serialize_with = "time::rfc3339::serialize")]
     pub update_time: Timestamp,
     /// Incremented on every change; the etag.
     pub revision: i64,
