@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the measurements in docs/performance.md on this machine.
 #
-#   scripts/bench.sh ratios     create, REST create, replay, get ÷ no-op (SQLite)
+#   scripts/bench.sh ratios     creates (gRPC and their REST twins), replay, get ÷ no-op (SQLite)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
 #   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench
 #   scripts/bench.sh list       list latency at 10k vs 1M interactions
@@ -59,7 +59,8 @@ bench() {
 ratios() {
   log "ratios to the no-op RPC, SQLite (synchronous=normal)"
   start "sqlite://$WORK/ratios.db?mode=rwc"
-  bench --scenario health --scenario create-interaction --scenario rest-find-phone-call \
+  bench --scenario health --scenario create-interaction --scenario find-phone-call-and-publish \
+    --scenario rest-find-phone-call \
     --scenario create-phone-call --scenario rest-create-phone-call \
     --scenario replay-interaction --scenario get-interaction
   stop

@@ -8,6 +8,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use super::BenchConfig;
 use crate::pb;
+use crate::pb::event_service_client::EventServiceClient;
 use crate::pb::interaction_service_client::InteractionServiceClient;
 use crate::pb::phone_call_service_client::PhoneCallServiceClient;
 
@@ -29,8 +30,13 @@ pub enum Scenario {
     /// The same page with `skip_total_size` (no count of all matches).
     ListInteractionsPage,
     /// Genesys REST `POST /api/v2/ucs/interactions` `FindPhoneCall` with a
-    /// fresh call id, over HTTP/1.1: the REST twin of `create-interaction`.
+    /// fresh call id, over HTTP/1.1. By the UCS contract it is two writes:
+    /// the interaction, then its CometD result notification.
     RestFindPhoneCall,
+    /// What the facade does for `rest-find-phone-call`, over gRPC:
+    /// `FindOrCreatePhoneCallInteraction` with a fresh call id, then
+    /// `PublishNotification` of the result. Its one-to-one gRPC twin.
+    FindPhoneCallAndPublish,
     /// `CreatePhoneCall`, a simple call (call row + interaction row +
     /// outbox row) with an hour to be answered, so no timer fires during
     /// the run.
@@ -55,6 +61,7 @@ impl Scenario {
             Scenario::ListInteractions => "list-interactions",
             Scenario::ListInteractionsPage => "list-interactions-page",
             Scenario::RestFindPhoneCall => "rest-find-phone-call",
+            Scenario::FindPhoneCallAndPublish => "find-phone-call-and-publish",
             Scenario::CreatePhoneCall => "create-phone-call",
             Scenario::RestCreatePhoneCall => "rest-create-phone-call",
             Scenario::WatchFanout => "watch-fanout",
@@ -207,6 +214,22 @@ impl Driver {
                 });
                 return self.post_json("/api/v2/ucs/interactions", &body).await;
             }
+            Scenario::FindPhoneCallAndPublish => {
+                let request = find_phone_call(&format!("bench-{}-{n}", self.run));
+                let found = InteractionServiceClient::new(channel.clone())
+                    .find_or_create_phone_call_interaction(self.authorized(request))
+                    .await
+                    .map_err(|status| format!("{:?}: {}", status.code(), status.message()))?
+                    .into_inner();
+                let request = pb::PublishNotificationRequest {
+                    topic: "/v2/me/ucs".to_owned(),
+                    data: Some(ucs_result(found.interaction.unwrap_or_default())),
+                };
+                EventServiceClient::new(channel)
+                    .publish_notification(self.authorized(request))
+                    .await
+                    .map(drop)
+            }
             Scenario::CreatePhoneCall => {
                 let request = pb::CreatePhoneCallRequest {
                     r#type: pb::phone_call::Type::Simple.into(),
@@ -260,6 +283,43 @@ impl Driver {
         } else {
             Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))
         }
+    }
+}
+
+/// A result notification shaped like the one the Genesys facade publishes
+/// for `FindPhoneCall` (its message type and the interaction's fields).
+fn ucs_result(interaction: pb::Interaction) -> prost_types::Struct {
+    use prost_types::value::Kind;
+    let text = |s: String| prost_types::Value {
+        kind: Some(Kind::StringValue(s)),
+    };
+    let fields = [
+        ("id", interaction.name),
+        ("callId", interaction.external_call_id),
+        ("phoneNumber", interaction.phone_number),
+        ("status", "InProgress".to_owned()),
+        ("type", "Inbound".to_owned()),
+        ("mediaType", "call".to_owned()),
+        ("ownerId", interaction.owner.map(|o| o.id).unwrap_or_default()),
+    ];
+    let body = prost_types::Struct {
+        fields: fields.into_iter().map(|(k, v)| (k.to_owned(), text(v))).collect(),
+    };
+    prost_types::Struct {
+        fields: [
+            (
+                "messageType".to_owned(),
+                text("createInteractionResponse".to_owned()),
+            ),
+            (
+                "interaction".to_owned(),
+                prost_types::Value {
+                    kind: Some(Kind::StructValue(body)),
+                },
+            ),
+        ]
+        .into_iter()
+        .collect(),
     }
 }
 
