@@ -16,10 +16,12 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use http::HeaderValue;
-use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceExt};
 
-use super::upstream::Channel;
+use super::upstream::{BoxError, Channel};
+
+type GrpcRequest = http::Request<tonic::body::Body>;
 // The REST headers have the same names as the gRPC metadata.
 use crate::api::idempotency::{KEY, REPLAYED};
 
@@ -60,9 +62,17 @@ pub async fn layer(request: Request, next: Next) -> Response {
 }
 
 /// `channel`, forwarding the scope's key on creates and noting replays.
-pub fn forwarding(channel: Channel) -> Channel {
+pub fn forwarding<S>(channel: S) -> Channel
+where
+    S: Service<GrpcRequest, Response = http::Response<tonic::body::Body>, Error = BoxError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
     let service = channel
-        .map_request(|mut request: http::Request<tonic::body::Body>| {
+        .map_request(|mut request: GrpcRequest| {
             if CREATES.contains(&request.uri().path())
                 && let Some(key) = SCOPE.try_with(next_key).ok().flatten()
             {

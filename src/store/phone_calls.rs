@@ -24,7 +24,7 @@ use super::entity::phone_call::{self, Column};
 use super::filter::{self, Column as FilterColumn};
 use super::idempotency::{self, IdempotencyKey, Replayable};
 use super::interactions::{self, CallRecord};
-use super::{Backend, Store, StoreError, fetch_listing, fetch_unique, outbox};
+use super::{Backend, Store, StoreError, Undo, fetch_listing, fetch_unique, outbox};
 use crate::domain::Caller;
 use crate::domain::caller::User;
 use crate::domain::common::CallState;
@@ -60,7 +60,17 @@ impl Store {
         let (owner, keyed) = (caller.clone(), idempotency.clone());
         let backend = self.backend();
         let nonce = key.clone();
-        let write = self.write(move |txn| {
+        // Without a key the job fails, if at all, on the database itself:
+        // its rows are new by construction (fresh ids, no call id), so it
+        // needs no savepoint of its own (see `Undo`).
+        let undo = if key.is_some() || idempotency.is_some() {
+            Undo::Savepoint
+        } else {
+            Undo::FailsBeforeWriting
+        };
+        // Boxed: the job carries the whole new call, and every future that
+        // awaited it would otherwise copy it along.
+        let write = Box::pin(self.write_with(undo, move |txn| {
             Box::pin(async move {
                 let (caller, idempotency) = (owner, keyed);
                 if let Some((request_id, fingerprint)) = &key {
@@ -108,7 +118,7 @@ impl Store {
                 idempotency::record_if_keyed(txn, &caller.tenant, idempotency.as_ref(), &call.name()).await?;
                 Ok((call, true))
             })
-        });
+        }));
         let create = async {
             // The common case of a repeat needs no write transaction.
             if let Some((request_id, fingerprint)) = &nonce

@@ -1,13 +1,15 @@
 //! The write path. Every write runs as a job inside a transaction.
 //!
 //! On SQLite one thread owns the only writer connection and runs queued jobs
-//! in batches: one transaction per batch, one savepoint per job (group
-//! commit). The connection runs each statement in place on that thread
-//! (`super::sqlite_writer`), so a job's futures complete without waiting and
-//! a batch never leaves the thread.
+//! in batches: one transaction per batch (group commit), a savepoint per job
+//! unless the job can only fail before it writes (`Undo`). The connection
+//! runs each statement in place on that thread (`super::sqlite_writer`), so
+//! a job's futures complete without waiting and a batch never leaves the
+//! thread.
 //! A job's reply is sent only after its batch commits, so an acknowledged
 //! write is durable to the configured `synchronous` level, and a failing job
-//! rolls back only its own savepoint. SQLite allows one writer at a time
+//! rolls back only its own savepoint. The replies of a batch are handed to
+//! one task on the runtime, which wakes the waiting requests. SQLite allows one writer at a time
 //! anyway; batching turns N commits (N fsyncs with `synchronous=FULL`) into
 //! one.
 //!
