@@ -2,6 +2,7 @@
 # Reproduces the measurements in docs/performance.md on this machine.
 #
 #   scripts/bench.sh ratios     creates (gRPC and their REST twins), replay, get ÷ no-op (SQLite)
+#   scripts/bench.sh cpu        server and load-generator CPU per request (SQLite)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
 #   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench
 #   scripts/bench.sh list       list latency at 10k vs 1M interactions
@@ -63,6 +64,33 @@ ratios() {
     --scenario rest-find-phone-call \
     --scenario create-phone-call --scenario rest-create-phone-call \
     --scenario replay-interaction --scenario get-interaction
+  stop
+}
+
+# CPU per request: the server's (from /proc) and the load generator's, one
+# scenario at a time, so the ratios above can be taken apart.
+cpu() {
+  log "CPU per request, SQLite (synchronous=normal)"
+  start "sqlite://$WORK/cpu.db?mode=rwc"
+  local ticks
+  ticks=$(getconf CLK_TCK)
+  for scenario in health create-interaction create-phone-call rest-create-phone-call \
+    find-phone-call-and-publish rest-find-phone-call get-interaction; do
+    local before after client
+    before=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+    client=$( { TIMEFORMAT='%U %S'; time "$BIN" bench --target "http://127.0.0.1:$PORT" --token "$TOKEN" \
+      --duration "$DURATION" --warmup 0s --rounds 1 --scenario "$scenario" --json >"$WORK/cpu.json" 2>/dev/null; } 2>&1)
+    after=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+    python3 - "$scenario" "$before" "$after" "$ticks" "$client" "$WORK/cpu.json" <<'PY'
+import json, sys
+scenario, before, after, ticks, client, report = sys.argv[1:]
+r = json.loads(open(report).read().split("\n")[0])
+n = r["ok"] + r["errors"]
+server = (float(after) - float(before)) / float(ticks) / n * 1e6
+load = sum(map(float, client.split())) / n * 1e6
+print(f"{scenario:28} {r['rps']:8.0f} rps   server {server:6.1f} µs/request   load generator {load:5.1f} µs/request")
+PY
+  done
   stop
 }
 
@@ -139,6 +167,7 @@ case "${1:-all}" in
   postgres) postgres ;;
   list) list ;;
   fanout) fanout ;;
-  all) ratios; sync_modes; postgres; list; fanout ;;
-  *) echo "usage: $0 [ratios|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
+  cpu) cpu ;;
+  all) ratios; cpu; sync_modes; postgres; list; fanout ;;
+  *) echo "usage: $0 [ratios|cpu|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
 esac
