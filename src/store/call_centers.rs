@@ -81,7 +81,7 @@ impl Store {
     /// Finds a call centre by API name, with its service user.
     pub async fn find_call_center(&self, api_name: &str) -> Result<Option<CallCenter>, StoreError> {
         let Some(row) = call_center::Entity::find_by_id(api_name.to_owned())
-            .one(self.reader())
+            .one(self.point_reader())
             .await?
         else {
             return Ok(None);
@@ -119,7 +119,7 @@ impl Store {
 
     async fn with_user(&self, row: call_center::Model) -> Result<CallCenter, StoreError> {
         let user = user::Entity::find_by_id((row.tenant_id.clone(), row.user_id.clone()))
-            .one(self.reader())
+            .one(self.point_reader())
             .await?
             .ok_or_else(|| {
                 StoreError::corrupt(format!("call centre {} names a missing user", row.api_name))

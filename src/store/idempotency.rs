@@ -116,7 +116,7 @@ impl Store {
         // Boxed: the lookup's future is several times the size of the rest,
         // and without a key it never runs.
         if let Some(key) = key
-            && let Some(resource) = Box::pin(lookup(self.reader(), &caller.tenant, key)).await?
+            && let Some(resource) = Box::pin(lookup(self.point_reader(), &caller.tenant, key)).await?
         {
             return Ok((T::fetch(self, caller, id_of(&resource)).await?, false));
         }

@@ -94,7 +94,7 @@ impl Store {
 
     /// Gets one interaction of the caller's tenant.
     pub async fn get_interaction(&self, caller: &Caller, id: &str) -> Result<Interaction, StoreError> {
-        get(self.reader(), &caller.tenant, id, false).await
+        get(self.point_reader(), &caller.tenant, id, false).await
     }
 
     /// Lists the tenant's interactions matching `filter`, in `order`, and

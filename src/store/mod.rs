@@ -31,6 +31,7 @@ pub mod migration;
 pub mod outbox;
 pub mod phone_calls;
 mod sql;
+mod sqlite_point_reader;
 mod sqlite_writer;
 pub mod tokens;
 pub mod voice_calls;
@@ -145,6 +146,7 @@ pub struct Store {
 #[derive(Debug)]
 struct Inner {
     reader: DatabaseConnection,
+    point_reader: DatabaseConnection,
     writer: Writer,
     backend: Backend,
     /// Signalled after every committed write; the event hub waits on it
@@ -196,9 +198,11 @@ impl Store {
         let committed_sequence = Some(connection.committed_sequence());
         let writer = Writer::spawn_batched(connection).await?;
         let reader = Database::connect(connect(options.max_connections.max(1))).await?;
+        let point_reader = sqlite_point_reader::PointReaders::open(&path)?.database().await?;
         Ok(Store {
             inner: Arc::new(Inner {
                 reader,
+                point_reader,
                 writer,
                 backend: Backend::Sqlite,
                 committed: Arc::default(),
@@ -230,6 +234,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 reader: db.clone(),
+                point_reader: db.clone(),
                 writer: Writer::Pooled(db),
                 backend: Backend::Postgres,
                 committed: Arc::default(),
@@ -251,9 +256,18 @@ impl Store {
         }
     }
 
-    /// A connection for reads outside any write transaction.
+    /// A connection for reads outside any write transaction: scans, counts,
+    /// pages of a listing.
     pub fn reader(&self) -> &DatabaseConnection {
         &self.inner.reader
+    }
+
+    /// A connection for lookups of single rows by key, outside any write
+    /// transaction. On SQLite they run in place on the calling thread
+    /// (`sqlite_point_reader`), so use it only for bounded work; on
+    /// PostgreSQL it is the pool of [`Store::reader`].
+    pub fn point_reader(&self) -> &DatabaseConnection {
+        &self.inner.point_reader
     }
 
     /// Runs `work` in a write transaction and returns its result once the

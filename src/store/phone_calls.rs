@@ -122,7 +122,8 @@ impl Store {
         let create = async {
             // The common case of a repeat needs no write transaction.
             if let Some((request_id, fingerprint)) = &nonce
-                && let Some(found) = find_by_request_id(self.reader(), &caller.tenant, request_id).await?
+                && let Some(found) =
+                    find_by_request_id(self.point_reader(), &caller.tenant, request_id).await?
             {
                 return replay(found, fingerprint);
             }
@@ -133,7 +134,7 @@ impl Store {
 
     /// Gets one call of the caller's tenant.
     pub async fn get_phone_call(&self, caller: &Caller, id: &str) -> Result<PhoneCall, StoreError> {
-        get(self.reader(), &caller.tenant, id, false).await
+        get(self.point_reader(), &caller.tenant, id, false).await
     }
 
     /// Lists the tenant's calls matching `filter`, in `order`, and counts

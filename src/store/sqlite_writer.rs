@@ -34,7 +34,7 @@ use super::SqliteSync;
 use super::checkpoint::{self, Checkpointer};
 
 /// Distinct statements kept prepared; the write path has a few dozen.
-const STATEMENT_CACHE: usize = 256;
+pub(super) const STATEMENT_CACHE: usize = 256;
 
 /// The writer's connection and its transaction state.
 #[derive(Debug)]
@@ -61,9 +61,10 @@ struct State {
     committed_sequence: Arc<AtomicI64>,
 }
 
-/// A poisoning error, kept as text so every later statement can repeat it.
+/// A failed statement, kept as text so a poisoned transaction can repeat it
+/// to every later statement.
 #[derive(Clone, Debug)]
-struct Failure {
+pub(super) struct Failure {
     message: String,
     busy: bool,
 }
@@ -82,7 +83,7 @@ impl Failure {
 
     /// As a SeaORM error: busy/locked as a connection error, which callers
     /// treat as transient (retry), anything else as a failed statement.
-    fn to_db_err(&self, query: bool) -> DbErr {
+    pub(super) fn to_db_err(&self, query: bool) -> DbErr {
         let error = RuntimeErr::Internal(self.message.clone());
         match (self.busy, query) {
             (true, _) => DbErr::Conn(error),
@@ -308,31 +309,34 @@ impl State {
         if let Some(failure) = &self.failure {
             return Err(failure.to_db_err(true));
         }
-        let run = || -> Result<Vec<ProxyRow>, Failure> {
-            let sqlite = |e: rusqlite::Error| Failure::from_sqlite(&e);
-            let mut prepared = self.conn.prepare_cached(&statement.sql).map_err(sqlite)?;
-            let columns: Vec<(String, ColumnKind)> = prepared
-                .columns()
-                .iter()
-                .map(|c| (c.name().to_owned(), ColumnKind::declared(c.decl_type())))
-                .collect();
-            let mut rows = prepared
-                .query(rusqlite::params_from_iter(params(statement)))
-                .map_err(sqlite)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(sqlite)? {
-                let mut values = BTreeMap::new();
-                for (index, (name, kind)) in columns.iter().enumerate() {
-                    let value = row.get_ref(index).map_err(sqlite)?;
-                    values.insert(name.clone(), kind.decode(value)?);
-                }
-                out.push(ProxyRow::new(values));
-            }
-            Ok(out)
-        };
-        let result = run();
+        let result = run_query(&self.conn, statement);
         self.finish_statement(result, true)
     }
+}
+
+/// Runs a query on `conn` (prepared once per connection) and returns its
+/// rows as SeaORM expects them.
+pub(super) fn run_query(conn: &Connection, statement: &Statement) -> Result<Vec<ProxyRow>, Failure> {
+    let sqlite = |e: rusqlite::Error| Failure::from_sqlite(&e);
+    let mut prepared = conn.prepare_cached(&statement.sql).map_err(sqlite)?;
+    let columns: Vec<(String, ColumnKind)> = prepared
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_owned(), ColumnKind::declared(c.decl_type())))
+        .collect();
+    let mut rows = prepared
+        .query(rusqlite::params_from_iter(params(statement)))
+        .map_err(sqlite)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(sqlite)? {
+        let mut values = BTreeMap::new();
+        for (index, (name, kind)) in columns.iter().enumerate() {
+            let value = row.get_ref(index).map_err(sqlite)?;
+            values.insert(name.clone(), kind.decode(value)?);
+        }
+        out.push(ProxyRow::new(values));
+    }
+    Ok(out)
 }
 
 /// The statement's values as SQLite parameters.

@@ -87,14 +87,17 @@ impl Store {
 
     /// Finds a token by its public id, with its user.
     pub async fn find_token(&self, token_id: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let Some(token) =
-            fetch_unique(api_token::Entity::find_by_id(token_id.to_owned()), self.reader()).await?
+        let Some(token) = fetch_unique(
+            api_token::Entity::find_by_id(token_id.to_owned()),
+            self.point_reader(),
+        )
+        .await?
         else {
             return Ok(None);
         };
         let user = fetch_unique(
             user::Entity::find_by_id((token.tenant_id.clone(), token.user_id.clone())),
-            self.reader(),
+            self.point_reader(),
         )
         .await?
         .ok_or_else(|| StoreError::corrupt(format!("token {} names a missing user", token.id)))?;

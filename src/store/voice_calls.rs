@@ -124,7 +124,7 @@ impl Store {
                     ..
                 }) => {
                     let found = find_by_keys(
-                        self.reader(),
+                        self.point_reader(),
                         &caller.tenant,
                         keys.0.as_deref(),
                         keys.1.as_deref(),
@@ -142,7 +142,7 @@ impl Store {
     /// Gets one voice call of the caller's tenant by id, vendor call key or
     /// external uuid (in that order of precedence).
     pub async fn get_voice_call(&self, caller: &Caller, key: &str) -> Result<VoiceCall, StoreError> {
-        find_by_key(self.reader(), &caller.tenant, key, Lock::None)
+        find_by_key(self.point_reader(), &caller.tenant, key, Lock::None)
             .await?
             .ok_or_else(|| StoreError::not_found(format!("voiceCalls/{key}")))
     }
