@@ -4,7 +4,7 @@
 #   scripts/bench.sh ratios     creates (gRPC and their REST twins), replay, get ÷ no-op (SQLite)
 #   scripts/bench.sh cpu        server and load-generator CPU per request (SQLite)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
-#   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench
+#   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench (two-row and one-row)
 #   scripts/bench.sh list       list latency at 10k vs 1M interactions
 #   scripts/bench.sh fanout     10k Watch subscribers, publish→delivery p99
 #   scripts/bench.sh all        everything above
@@ -122,6 +122,12 @@ INSERT INTO pgb_event (tenant, payload) VALUES ('bench', 'created');
 END;
 SQL
   pgbench -n -M prepared -c 32 -j 2 -T "${DURATION%s}" -f "$WORK/pgbench.sql" "$base/$db" | grep -E "^(tps|latency average)"
+  log "pgbench: a single-row insert, raw, 32 clients"
+  cat >"$WORK/pgbench-one.sql" <<'SQL'
+\set n random(1, 1000000000)
+INSERT INTO pgb_call (tenant, ext, body) VALUES ('bench', :n || '-' || :client_id, 'x') ON CONFLICT DO NOTHING;
+SQL
+  pgbench -n -M prepared -c 32 -j 2 -T "${DURATION%s}" -f "$WORK/pgbench-one.sql" "$base/$db" | grep -E "^(tps|latency average)"
   psql -q "$PG_URL" -c "DROP DATABASE $db WITH (FORCE)"
 }
 
