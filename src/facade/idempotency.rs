@@ -20,10 +20,10 @@ use tower::util::BoxCloneSyncService;
 use tower::{Service, ServiceExt};
 
 use super::upstream::{BoxError, Channel};
-
-type GrpcRequest = http::Request<tonic::body::Body>;
 // The REST headers have the same names as the gRPC metadata.
 use crate::api::idempotency::{KEY, REPLAYED};
+
+type GrpcRequest = http::Request<tonic::body::Body>;
 
 /// The gRPC methods that create; only these carry the key.
 const CREATES: &[&str] = &[

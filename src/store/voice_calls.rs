@@ -440,14 +440,14 @@ async fn find_by_key(
 ) -> Result<Option<VoiceCall>, StoreError> {
     // At most three rows (one per unique column); no LIMIT, which SQLite
     // would re-prepare for on every call (see `store::fetch_unique`).
-    let mut query = voice_call::Entity::find()
-        .filter(Column::TenantId.eq(tenant.as_str()))
-        .filter(
-            Condition::any()
-                .add(Column::Id.eq(key))
-                .add(Column::VendorCallKey.eq(key))
-                .add(Column::ExternalUuid.eq(key)),
-        );
+    let mut query = voice_call::Entity::find().filter(any_key_of(
+        tenant,
+        &[
+            (Column::Id, key),
+            (Column::VendorCallKey, key),
+            (Column::ExternalUuid, key),
+        ],
+    ));
     if lock == Lock::ForUpdate {
         // Serialises read-modify-write on PostgreSQL (no lost updates);
         // SQLite's single writer needs no row lock.
@@ -494,20 +494,19 @@ async fn find_by_keys(
     vendor_call_key: Option<&str>,
     external_uuid: Option<&str>,
 ) -> Result<Option<VoiceCall>, StoreError> {
-    let mut keys = Condition::any();
-    if let Some(key) = vendor_call_key {
-        keys = keys.add(Column::VendorCallKey.eq(key));
-    }
-    if let Some(uuid) = external_uuid {
-        keys = keys.add(Column::ExternalUuid.eq(uuid));
-    }
-    if vendor_call_key.is_none() && external_uuid.is_none() {
+    let keys: Vec<(Column, &str)> = [
+        vendor_call_key.map(|key| (Column::VendorCallKey, key)),
+        external_uuid.map(|uuid| (Column::ExternalUuid, uuid)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if keys.is_empty() {
         return Ok(None);
     }
     // At most two rows (one per unique key).
     let rows = voice_call::Entity::find()
-        .filter(Column::TenantId.eq(tenant.as_str()))
-        .filter(keys)
+        .filter(any_key_of(tenant, &keys))
         .all(db)
         .await?;
     let preferred = rows
@@ -515,6 +514,20 @@ async fn find_by_keys(
         .position(|r| vendor_call_key.is_some() && r.vendor_call_key.as_deref() == vendor_call_key)
         .unwrap_or(0);
     rows.into_iter().nth(preferred).map(from_row).transpose()
+}
+
+/// The tenant's rows where any of `keys` (a unique column and its value)
+/// matches. Each branch names the tenant, so SQLite looks each key up in
+/// its unique index (a multi-index OR); with the tenant outside the OR it
+/// scanned all of the tenant's calls instead.
+fn any_key_of(tenant: &TenantId, keys: &[(Column, &str)]) -> Condition {
+    keys.iter().fold(Condition::any(), |any, (column, value)| {
+        any.add(
+            Condition::all()
+                .add(Column::TenantId.eq(tenant.as_str()))
+                .add(column.eq(*value)),
+        )
+    })
 }
 
 fn filter_column(field: &FieldRef) -> FilterColumn {
@@ -740,5 +753,63 @@ impl Replayable for VoiceCall {
         id: &'a str,
     ) -> futures::future::BoxFuture<'a, Result<Self, StoreError>> {
         Box::pin(store.get_voice_call(caller, id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement};
+
+    use super::{Column, any_key_of, voice_call};
+    use crate::domain::ids::TenantId;
+    use crate::store::{SqliteSync, Store, StoreOptions};
+
+    /// SQLite's plan for a lookup by any key uses the unique indexes, so a
+    /// lookup costs the same however many calls the tenant has.
+    #[tokio::test]
+    async fn lookups_by_key_search_the_unique_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("v.db").display());
+        let store = Store::open(&StoreOptions {
+            url: url.parse().unwrap(),
+            schema: None,
+            max_connections: 1,
+            sqlite_sync: SqliteSync::Normal,
+        })
+        .await
+        .unwrap();
+        let tenant = TenantId::parse("acme").unwrap();
+        let keys = [
+            (Column::Id, "k"),
+            (Column::VendorCallKey, "k"),
+            (Column::ExternalUuid, "k"),
+        ];
+        for keys in [&keys[..], &keys[1..]] {
+            let select = voice_call::Entity::find()
+                .filter(any_key_of(&tenant, keys))
+                .build(DbBackend::Sqlite);
+            let explain = Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                format!("EXPLAIN QUERY PLAN {}", select.sql),
+                select.values.map(|v| v.0).unwrap_or_default(),
+            );
+            let plan: Vec<String> = store
+                .reader()
+                .query_all_raw(explain)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.try_get::<String>("", "detail").unwrap())
+                .collect();
+            assert!(
+                plan.iter().any(|step| step.contains("MULTI-INDEX OR")),
+                "{plan:?}"
+            );
+            assert_eq!(
+                plan.iter().filter(|step| step.starts_with("SEARCH")).count(),
+                keys.len(),
+                "{plan:?}"
+            );
+        }
     }
 }
