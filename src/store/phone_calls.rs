@@ -10,6 +10,7 @@
 //! here that spans tenants: each call it changes is written as its own
 //! tenant, with the call's owner as the event actor.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Order};
@@ -24,6 +25,7 @@ use super::entity::phone_call::{self, Column};
 use super::filter::{self, Column as FilterColumn};
 use super::idempotency::{self, IdempotencyKey, Replayable};
 use super::interactions::{self, CallRecord};
+use super::sql::InsertSql;
 use super::{Backend, Store, StoreError, Undo, fetch_listing, fetch_unique, outbox};
 use crate::domain::Caller;
 use crate::domain::caller::User;
@@ -104,11 +106,13 @@ impl Store {
                 let interaction = interactions::insert_for_call(txn, &caller, record, now).await?;
                 let call = new.into_phone_call(id, &caller.user, interaction, now);
                 let row = to_row(&caller.tenant, &call, key.map(|(_, fingerprint)| fingerprint))?;
-                let inserted = phone_call::Entity::insert(row)
-                    .on_conflict_do_nothing_on([Column::TenantId, Column::RequestId])
-                    .exec_without_returning(txn)
+                static INSERT_UNLESS_KEYED: LazyLock<InsertSql<phone_call::Entity>> = LazyLock::new(|| {
+                    InsertSql::new(&[], "ON CONFLICT (\"tenant_id\", \"request_id\") DO NOTHING")
+                });
+                let inserted = txn
+                    .execute_raw(INSERT_UNLESS_KEYED.statement(txn.get_database_backend(), row))
                     .await?;
-                if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                if inserted.rows_affected() == 0 {
                     // Unreachable while creates with one key are serialised
                     // above; undo the history record and let the client retry.
                     tracing::error!(phone_call.request_id = ?call.request_id, "request_id raced past its lock");
