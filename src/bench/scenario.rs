@@ -7,6 +7,8 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
 
 use super::BenchConfig;
+use crate::api::convert::common::json_to_struct;
+use crate::facade::genesys;
 use crate::pb;
 use crate::pb::event_service_client::EventServiceClient;
 use crate::pb::interaction_service_client::InteractionServiceClient;
@@ -221,9 +223,14 @@ impl Driver {
                     .await
                     .map_err(|status| format!("{:?}: {}", status.code(), status.message()))?
                     .into_inner();
+                // The result message the facade publishes, built by its code.
+                let message = serde_json::to_value(genesys::convert::created(&found));
+                let Ok(serde_json::Value::Object(message)) = message else {
+                    return Err("the FindPhoneCall result is not a JSON object".to_owned());
+                };
                 let request = pb::PublishNotificationRequest {
-                    topic: "/v2/me/ucs".to_owned(),
-                    data: Some(ucs_result(found.interaction.unwrap_or_default())),
+                    topic: genesys::interactions::UCS_TOPIC.to_owned(),
+                    data: Some(json_to_struct(&message)),
                 };
                 EventServiceClient::new(channel)
                     .publish_notification(self.authorized(request))
@@ -283,43 +290,6 @@ impl Driver {
         } else {
             Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))
         }
-    }
-}
-
-/// A result notification shaped like the one the Genesys facade publishes
-/// for `FindPhoneCall` (its message type and the interaction's fields).
-fn ucs_result(interaction: pb::Interaction) -> prost_types::Struct {
-    use prost_types::value::Kind;
-    let text = |s: String| prost_types::Value {
-        kind: Some(Kind::StringValue(s)),
-    };
-    let fields = [
-        ("id", interaction.name),
-        ("callId", interaction.external_call_id),
-        ("phoneNumber", interaction.phone_number),
-        ("status", "InProgress".to_owned()),
-        ("type", "Inbound".to_owned()),
-        ("mediaType", "call".to_owned()),
-        ("ownerId", interaction.owner.map(|o| o.id).unwrap_or_default()),
-    ];
-    let body = prost_types::Struct {
-        fields: fields.into_iter().map(|(k, v)| (k.to_owned(), text(v))).collect(),
-    };
-    prost_types::Struct {
-        fields: [
-            (
-                "messageType".to_owned(),
-                text("createInteractionResponse".to_owned()),
-            ),
-            (
-                "interaction".to_owned(),
-                prost_types::Value {
-                    kind: Some(Kind::StructValue(body)),
-                },
-            ),
-        ]
-        .into_iter()
-        .collect(),
     }
 }
 

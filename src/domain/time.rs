@@ -37,7 +37,7 @@ pub mod rfc3339 {
 
     /// The same for an optional timestamp.
     pub mod option {
-        use super::{SecondsFormat, Timestamp};
+        use super::Timestamp;
 
         /// Serializes `t`, `None` as null.
         pub fn serialize<S: serde::Serializer>(
@@ -45,7 +45,7 @@ pub mod rfc3339 {
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
             match t {
-                Some(t) => serializer.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+                Some(t) => super::serialize(t, serializer),
                 None => serializer.serialize_none(),
             }
         }

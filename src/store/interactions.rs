@@ -51,13 +51,7 @@ impl Store {
         )?;
         let tenant = caller.tenant.clone();
         let key = idempotency.clone();
-        // Without a key the job can fail only before it writes: it needs no
-        // savepoint of its own (see `Undo`).
-        let undo = if key.is_some() {
-            Undo::Savepoint
-        } else {
-            Undo::FailsBeforeWriting
-        };
+        let undo = Undo::for_create(key.is_some());
         // Boxed once here: the job carries every row of the create, and
         // each future that awaited it would otherwise copy them along.
         let create = Box::pin(self.write_with(undo, move |txn| {

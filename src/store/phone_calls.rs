@@ -62,14 +62,7 @@ impl Store {
         let (owner, keyed) = (caller.clone(), idempotency.clone());
         let backend = self.backend();
         let nonce = key.clone();
-        // Without a key the job fails, if at all, on the database itself:
-        // its rows are new by construction (fresh ids, no call id), so it
-        // needs no savepoint of its own (see `Undo`).
-        let undo = if key.is_some() || idempotency.is_some() {
-            Undo::Savepoint
-        } else {
-            Undo::FailsBeforeWriting
-        };
+        let undo = Undo::for_create(key.is_some() || idempotency.is_some());
         // Boxed: the job carries the whole new call, and every future that
         // awaited it would otherwise copy it along.
         let write = Box::pin(self.write_with(undo, move |txn| {

@@ -9,9 +9,9 @@
 //! A job's reply is sent only after its batch commits, so an acknowledged
 //! write is durable to the configured `synchronous` level, and a failing job
 //! rolls back only its own savepoint. The replies of a batch are handed to
-//! one task on the runtime, which wakes the waiting requests. SQLite allows one writer at a time
-//! anyway; batching turns N commits (N fsyncs with `synchronous=FULL`) into
-//! one.
+//! one task on the runtime, which wakes the waiting requests. SQLite allows
+//! one writer at a time anyway; batching turns N commits (N fsyncs with
+//! `synchronous=FULL`) into one.
 //!
 //! On PostgreSQL each job gets its own transaction from the pool: the server
 //! already commits concurrent transactions as a group.
@@ -54,6 +54,21 @@ pub enum Undo {
     /// it touches; the hot creates are written this way. A job that breaks
     /// the promise fails its whole batch rather than commit part of itself.
     FailsBeforeWriting,
+}
+
+impl Undo {
+    /// How a create job is undone. A create with an idempotency key or a
+    /// request id may find its key taken after it has written, so it needs a
+    /// savepoint; without one its rows are new by construction (fresh ids),
+    /// and it can fail after writing only on the database itself, which
+    /// fails the batch anyway.
+    pub fn for_create(keyed: bool) -> Self {
+        if keyed {
+            Undo::Savepoint
+        } else {
+            Undo::FailsBeforeWriting
+        }
+    }
 }
 
 /// A unit of work to run inside a transaction.
@@ -183,10 +198,8 @@ impl Writer {
         // runtime (measured: about 6% more creates per second).
         let (deliveries, mut delivered) = mpsc::unbounded_channel::<Delivery>();
         tokio::spawn(async move {
-            while let Some((outcomes, commit)) = delivered.recv().await {
-                for outcome in outcomes {
-                    outcome.deliver(commit.clone());
-                }
+            while let Some(delivery) = delivered.recv().await {
+                deliver(delivery);
             }
         });
         std::thread::Builder::new()
@@ -233,6 +246,13 @@ async fn in_transaction<T>(db: &DatabaseConnection, work: JobFn<T>) -> Result<T,
 /// A committed (or failed) batch's outcomes, on their way to the callers.
 type Delivery = (Vec<Box<dyn Outcome>>, Result<(), Arc<DbErr>>);
 
+/// Answers every job of a batch with its outcome and the batch's commit.
+fn deliver((outcomes, commit): Delivery) {
+    for outcome in outcomes {
+        outcome.deliver(commit.clone());
+    }
+}
+
 async fn run_batches(
     db: DatabaseConnection,
     connection: Arc<WriterConnection>,
@@ -240,7 +260,7 @@ async fn run_batches(
     deliveries: mpsc::UnboundedSender<Delivery>,
 ) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
-    let mut outcomes: Vec<Box<dyn Outcome>> = Vec::with_capacity(MAX_BATCH);
+    let mut outcomes: Vec<Box<dyn Outcome>> = Vec::new();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let txn = match db.begin().await {
             Ok(txn) => txn,
@@ -278,13 +298,9 @@ async fn run_batches(
         if let Err(error) = &commit {
             tracing::error!(error = %error, jobs = outcomes.len(), "SQLite batch failed to commit");
         }
-        let batch_outcomes = std::mem::replace(&mut outcomes, Vec::with_capacity(MAX_BATCH));
-        if let Err(undelivered) = deliveries.send((batch_outcomes, commit)) {
+        if let Err(undelivered) = deliveries.send((std::mem::take(&mut outcomes), commit)) {
             // The runtime is shutting down: answer from here.
-            let (outcomes, commit) = undelivered.0;
-            for outcome in outcomes {
-                outcome.deliver(commit.clone());
-            }
+            deliver(undelivered.0);
         }
     }
 }
