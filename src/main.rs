@@ -4,7 +4,10 @@ use clap::Parser;
 
 // glibc malloc was about a fifth of a create's instructions in profiles;
 // mimalloc is much cheaper for the many small, short-lived allocations of
-// request handling.
+// request handling. With the crate's `override` feature it also serves the
+// C code's malloc (SQLite's page cache and B-tree scratch space), which
+// under glibc grew and trimmed the writer thread's heap with an `mprotect`
+// system call every few creates.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tracing_subscriber::EnvFilter;
