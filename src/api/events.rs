@@ -70,8 +70,8 @@ impl EventService for Events {
         };
         v.finish()?;
         let selector = Selector {
-            tenant: caller.tenant,
-            user: caller.user.id,
+            tenant: caller.tenant.clone(),
+            user: caller.user.id.clone(),
             resource_types,
             resource,
         };

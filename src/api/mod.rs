@@ -4,6 +4,8 @@
 //! scopes everything to the caller's tenant. No SQL and no business rules
 //! here.
 
+use std::sync::Arc;
+
 use tonic::{Request, Status};
 
 use crate::domain::Caller;
@@ -18,10 +20,10 @@ pub mod phone_call;
 pub mod voice_call;
 
 /// The caller of an authenticated request.
-pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
+pub fn caller<T>(request: &Request<T>) -> Result<Arc<Caller>, Status> {
     request
         .extensions()
-        .get::<Caller>()
+        .get::<Arc<Caller>>()
         .cloned()
         .ok_or_else(|| Status::unauthenticated("missing credentials: send `authorization: Bearer <token>`"))
 }

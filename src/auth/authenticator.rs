@@ -5,7 +5,7 @@
 //! trusted past its own `exp`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
@@ -47,8 +47,9 @@ pub struct CallCenterScope(pub String);
 /// A verified credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Authenticated {
-    /// Who is calling.
-    pub caller: Caller,
+    /// Who is calling; shared, so a cached credential hands it to each
+    /// request without copying its strings.
+    pub caller: Arc<Caller>,
     /// For a call-centre JWT, the call centre (the JWT `sub`).
     pub call_center: Option<CallCenterScope>,
 }
@@ -81,7 +82,9 @@ impl Authenticator {
 
     /// The caller a bearer token stands for.
     pub async fn authenticate(&self, token: &str) -> Result<Caller, AuthError> {
-        self.authenticate_credential(token).await.map(|a| a.caller)
+        self.authenticate_credential(token)
+            .await
+            .map(|a| Arc::unwrap_or_clone(a.caller))
     }
 
     /// Verifies a bearer credential: an API token, or a JWT (three
@@ -122,10 +125,10 @@ impl Authenticator {
             return Err(AuthError::Invalid);
         }
         Ok(Authenticated {
-            caller: Caller {
+            caller: Arc::new(Caller {
                 tenant: record.tenant,
                 user: record.user,
-            },
+            }),
             call_center: None,
         })
     }
@@ -146,10 +149,10 @@ impl Authenticator {
             .unwrap_or_default();
         let remaining = Duration::from_secs(exp.saturating_sub(now_secs));
         let authenticated = Authenticated {
-            caller: Caller {
+            caller: Arc::new(Caller {
                 tenant: center.tenant,
                 user: center.user,
-            },
+            }),
             call_center: Some(CallCenterScope(center.api_name)),
         };
         Ok((authenticated, Instant::now() + remaining.min(CACHE_TTL)))

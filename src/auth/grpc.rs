@@ -1,7 +1,8 @@
 //! The gRPC authentication middleware: every call except health checks and
 //! reflection needs `authorization: Bearer <token>`; the resulting
-//! [`Caller`](crate::domain::Caller) is put in the request extensions, where
-//! the service implementations read it.
+//! [`Caller`](crate::domain::Caller) is put in the request extensions (as an
+//! `Arc`, shared with the credential cache), where the service
+//! implementations read it.
 
 use std::sync::Arc;
 
