@@ -105,20 +105,28 @@ impl Measurement {
 
 /// Runs the configured scenarios and prints the report.
 pub async fn run(config: BenchConfig) -> anyhow::Result<()> {
+    let rounds = measure_rounds(&config).await?;
+    report::summary(&config, &rounds);
+    Ok(())
+}
+
+/// Runs the configured scenarios in interleaved rounds (printing progress
+/// unless `json`); one `Vec` per round, in scenario order.
+pub async fn measure_rounds(config: &BenchConfig) -> anyhow::Result<Vec<Vec<Measurement>>> {
     let run_id = format!("{:08x}", rand::random::<u32>());
     let mut rounds: Vec<Vec<Measurement>> = Vec::new();
     for round in 0..config.rounds.max(1) {
         let mut results = Vec::new();
         for &scenario in &config.scenarios {
             if scenario == Scenario::WatchFanout {
-                let measurement = fanout::measure(&config).await.context("watch-fanout")?;
+                let measurement = fanout::measure(config).await.context("watch-fanout")?;
                 if !config.json {
                     report::progress(round, &measurement);
                 }
                 results.push(measurement);
                 continue;
             }
-            let driver = scenario::Driver::connect(&config, scenario, &format!("{run_id}-{round}"))
+            let driver = scenario::Driver::connect(config, scenario, &format!("{run_id}-{round}"))
                 .await
                 .with_context(|| format!("preparing {scenario:?}"))?;
             let driver = Arc::new(driver);
@@ -131,8 +139,7 @@ pub async fn run(config: BenchConfig) -> anyhow::Result<()> {
         }
         rounds.push(results);
     }
-    report::summary(&config, &rounds);
-    Ok(())
+    Ok(rounds)
 }
 
 async fn measure(driver: &Arc<scenario::Driver>, concurrency: usize, duration: Duration) -> Measurement {

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod bench;
 mod cometd;
 mod cometd_node;
 mod cross_dialect;

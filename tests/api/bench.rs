@@ -1,0 +1,99 @@
+//! `switchboard bench` against a real server: every scenario's calls
+//! succeed (its paths and codecs are right), a create is a real insert, and
+//! a call whose gRPC status (in the trailers) is not OK counts as an error,
+//! not a success as h2load would count its HTTP 200.
+
+use std::time::Duration;
+
+use clap::ValueEnum;
+use switchboard::bench::{BenchConfig, Scenario, measure_rounds};
+use switchboard::pb::ListInteractionsRequest;
+
+use crate::helpers::{Backend, TestApp, authed};
+
+fn config(app: &TestApp, token: &str, scenarios: Vec<Scenario>) -> BenchConfig {
+    BenchConfig {
+        target: app.url().parse().unwrap(),
+        token: token.to_owned(),
+        scenarios,
+        connections: 1,
+        concurrency: 2,
+        duration: Duration::from_millis(300),
+        warmup: Duration::ZERO,
+        rounds: 1,
+        subscribers: 4,
+        events_per_second: 20.0,
+        json: true,
+    }
+}
+
+async fn interactions_of(app: &TestApp) -> i32 {
+    let request = ListInteractionsRequest {
+        page_size: 1,
+        ..Default::default()
+    };
+    app.interactions()
+        .list_interactions(authed(request, &app.token))
+        .await
+        .unwrap()
+        .into_inner()
+        .total_size
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_calls_the_server_without_errors() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let all = Scenario::value_variants().to_vec();
+    let rounds = measure_rounds(&config(&app, &app.token, all.clone()))
+        .await
+        .unwrap();
+    let measured: Vec<Scenario> = rounds[0].iter().map(|m| m.scenario).collect();
+    assert_eq!(measured, all);
+    for m in &rounds[0] {
+        assert!(m.ok > 0, "{:?} made no successful call", m.scenario);
+        assert_eq!(m.errors, 0, "{:?}: {:?}", m.scenario, m.error_samples);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_create_is_a_new_interaction() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let before = interactions_of(&app).await;
+    let rounds = measure_rounds(&config(&app, &app.token, vec![Scenario::CreateInteraction]))
+        .await
+        .unwrap();
+    let created = &rounds[0][0];
+    assert!(
+        created.ok > 0 && created.errors == 0,
+        "{:?}",
+        created.error_samples
+    );
+    assert_eq!(
+        i64::from(interactions_of(&app).await - before),
+        created.ok as i64,
+        "one new interaction per successful create"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_failing_in_its_trailers_is_an_error() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let scenarios = vec![Scenario::Health, Scenario::CreateInteraction];
+    let rounds = measure_rounds(&config(&app, "swb_not-a-real-token", scenarios))
+        .await
+        .unwrap();
+    let [health, create] = &rounds[0][..] else {
+        panic!("two measurements expected");
+    };
+    assert!(health.ok > 0 && health.errors == 0, "health needs no token");
+    assert_eq!(create.ok, 0);
+    assert!(create.errors > 0);
+    assert!(
+        create
+            .error_samples
+            .iter()
+            .all(|e| e.starts_with("Unauthenticated")),
+        "{:?}",
+        create.error_samples
+    );
+}
