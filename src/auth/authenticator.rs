@@ -80,13 +80,6 @@ impl Authenticator {
         }
     }
 
-    /// The caller a bearer token stands for.
-    pub async fn authenticate(&self, token: &str) -> Result<Caller, AuthError> {
-        self.authenticate_credential(token)
-            .await
-            .map(|a| Arc::unwrap_or_clone(a.caller))
-    }
-
     /// Verifies a bearer credential: an API token, or a JWT (three
     /// dot-separated parts) of a configured call centre.
     pub async fn authenticate_credential(&self, token: &str) -> Result<Authenticated, AuthError> {

@@ -81,7 +81,7 @@ pub fn summary(config: &BenchConfig, rounds: &[Vec<Measurement>]) {
 /// and range. On a shared machine whose speed drifts from minute to minute,
 /// the ratio within a round (both measured seconds apart) is steadier than
 /// the ratio of the two median rounds, and the range shows the drift.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct RatioSpread {
     median: f64,
     min: f64,
@@ -102,11 +102,7 @@ impl RatioSpread {
                 min,
                 max,
             },
-            _ => Self {
-                median: 0.0,
-                min: 0.0,
-                max: 0.0,
-            },
+            _ => Self::default(),
         }
     }
 }
