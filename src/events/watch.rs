@@ -9,15 +9,16 @@
 //! continues with the live queue, which holds exactly the events after `P`.
 //! Every event passes a final `sequence > last delivered` check, so a cursor
 //! ahead of the hub (a number the client got from a unary response before
-//! the hub read it) yields no duplicate either.
+//! the hub read it) yields no duplicate either. A watch "from now" has
+//! nothing to replay and registers before the response is sent.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::Hub;
 use super::hub::Next;
+use super::{Hub, Subscription};
 use crate::domain::event::{Event, Selector};
 use crate::store::{Store, StoreError, outbox};
 
@@ -59,10 +60,18 @@ pub async fn watch(
         Err(_) => return Err(Ended::Store(StoreError::Unavailable)),
     }
     // "From now" is "after the highest number visible now": every event
-    // committed after this call has a higher one.
-    let cursor = match after {
-        Some(after) => after,
-        None => store.latest_sequence().await.map_err(Ended::Store)?,
+    // committed after this call has a higher one. Such a watch has nothing
+    // to replay, so it registers with the hub before answering: the client
+    // is live the moment it has the response, and a slow one overflows as
+    // documented instead of being served by an unbounded catch-up replay
+    // when its task happened to start late.
+    let (cursor, subscription) = match after {
+        Some(after) => (after, None),
+        None => {
+            let subscription = hub.subscribe(selector.clone()).ok_or(Ended::ShuttingDown)?;
+            let cursor = store.latest_sequence().await.map_err(Ended::Store)?;
+            (cursor, Some(subscription))
+        }
     };
     let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
     let task = Task {
@@ -74,7 +83,7 @@ pub async fn watch(
         out: sender,
         shutdown,
     };
-    tokio::spawn(task.run());
+    tokio::spawn(task.run(subscription));
     Ok(Watching {
         after: cursor,
         receiver,
@@ -114,8 +123,8 @@ enum Stop {
 }
 
 impl Task {
-    async fn run(mut self) {
-        let flow = self.serve().await;
+    async fn run(mut self, subscription: Option<Subscription>) {
+        let flow = self.serve(subscription).await;
         if let Err(Stop::End(reason)) = flow {
             if let Ended::Store(error) = &reason {
                 tracing::warn!(%error, "Watch ended: reading the outbox failed");
@@ -132,20 +141,27 @@ impl Task {
         }
     }
 
-    async fn serve(&mut self) -> Flow {
-        // Replay without a live queue until caught up with the hub…
-        loop {
-            let position = self.hub.position().unwrap_or(self.scanned);
-            if self.scanned >= position {
-                break;
+    /// Serves the watch; `subscription` is the live queue when it was
+    /// registered up front (a watch "from now").
+    async fn serve(&mut self, subscription: Option<Subscription>) -> Flow {
+        let mut subscription = match subscription {
+            Some(subscription) => subscription,
+            None => {
+                // Replay without a live queue until caught up with the hub…
+                loop {
+                    let position = self.hub.position().unwrap_or(self.scanned);
+                    if self.scanned >= position {
+                        break;
+                    }
+                    self.replay_page(position).await?;
+                }
+                // …then register…
+                self.hub
+                    .subscribe(self.selector.clone())
+                    .ok_or(Stop::End(Ended::ShuttingDown))?
             }
-            self.replay_page(position).await?;
-        }
-        // …then register and close the (small) remaining distance.
-        let mut subscription = self
-            .hub
-            .subscribe(self.selector.clone())
-            .ok_or(Stop::End(Ended::ShuttingDown))?;
+        };
+        // …and close the (small) remaining distance.
         let position = subscription.after();
         while self.scanned < position {
             self.replay_page(position).await?;

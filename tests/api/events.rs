@@ -356,7 +356,11 @@ both_backends! {
         // Reading now: some events, then RESOURCE_EXHAUSTED.
         let mut received = Vec::new();
         let status = loop {
-            match tokio::time::timeout(ARRIVES, slow.message()).await.expect("the stream moves") {
+            let message = tokio::time::timeout(ARRIVES, slow.message()).await;
+            let message = message.unwrap_or_else(|_| {
+                panic!("the stream stalled after {} of {} events", received.len(), published.len())
+            });
+            match message {
                 Ok(Some(event)) => received.push(event.sequence),
                 Ok(None) => panic!("ended without a status"),
                 Err(status) => break status,
