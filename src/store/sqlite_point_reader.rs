@@ -24,7 +24,7 @@ use sea_orm::{
     Statement,
 };
 
-use super::sqlite_writer::{STATEMENT_CACHE, run_query};
+use super::sqlite_writer::{ColumnCache, STATEMENT_CACHE, run_query};
 
 /// Idle connections kept open. Statements never wait while holding one, so
 /// at most one per thread running lookups is in use at a time.
@@ -34,7 +34,14 @@ const MAX_IDLE: usize = 8;
 #[derive(Debug)]
 pub(super) struct PointReaders {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<Reader>>,
+}
+
+/// One read-only connection and the result columns of its statements.
+#[derive(Debug)]
+struct Reader {
+    conn: Connection,
+    columns: ColumnCache,
 }
 
 impl PointReaders {
@@ -57,7 +64,7 @@ impl PointReaders {
         sea_orm::Database::connect_proxy(DbBackend::Sqlite, Arc::new(proxy)).await
     }
 
-    fn connect(&self) -> Result<Connection, DbErr> {
+    fn connect(&self) -> Result<Reader, DbErr> {
         let fail = |e: rusqlite::Error| DbErr::Conn(RuntimeErr::Internal(format!("SQLite reader: {e}")));
         let conn = Connection::open_with_flags(
             &self.path,
@@ -67,27 +74,31 @@ impl PointReaders {
         // Busy only while the WAL is being reset, for moments.
         conn.busy_timeout(Duration::from_secs(5)).map_err(fail)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(conn)
+        Ok(Reader {
+            conn,
+            columns: ColumnCache::default(),
+        })
     }
 
     fn query(&self, statement: &Statement) -> Result<Vec<ProxyRow>, DbErr> {
-        let conn = match self.take_idle() {
-            Some(conn) => conn,
+        let mut reader = match self.take_idle() {
+            Some(reader) => reader,
             None => self.connect()?,
         };
-        let result = run_query(&conn, statement).map_err(|failure| failure.to_db_err(true));
-        self.put_back(conn);
+        let result = run_query(&reader.conn, &mut reader.columns, statement)
+            .map_err(|failure| failure.to_db_err(true));
+        self.put_back(reader);
         result
     }
 
-    fn take_idle(&self) -> Option<Connection> {
+    fn take_idle(&self) -> Option<Reader> {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
 
-    fn put_back(&self, conn: Connection) {
+    fn put_back(&self, reader: Reader) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < MAX_IDLE {
-            idle.push(conn);
+            idle.push(reader);
         }
     }
 }

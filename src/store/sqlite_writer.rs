@@ -17,7 +17,7 @@
 //! becomes a rollback, and the writer collects the failure with
 //! [`WriterConnection::take_failure`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -53,6 +53,7 @@ const OUTBOX_MARK: &str = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHER
 #[derive(Debug)]
 struct State {
     conn: Connection,
+    columns: ColumnCache,
     /// Open levels: 1 is the batch transaction, deeper ones are savepoints.
     depth: usize,
     /// What poisoned the open transaction, if anything did.
@@ -128,6 +129,7 @@ impl WriterConnection {
         Ok(Arc::new(Self {
             state: Mutex::new(State {
                 conn,
+                columns: ColumnCache::default(),
                 depth: 0,
                 failure: None,
                 checkpointer,
@@ -309,34 +311,74 @@ impl State {
         if let Some(failure) = &self.failure {
             return Err(failure.to_db_err(true));
         }
-        let result = run_query(&self.conn, statement);
+        let result = run_query(&self.conn, &mut self.columns, statement);
         self.finish_statement(result, true)
+    }
+}
+
+/// The result columns of each statement run on one connection: name and how
+/// to decode. Looking them up again for every query cost a get about 5% of
+/// its CPU (two allocations per column, and SQLite's metadata calls).
+#[derive(Debug, Default)]
+pub(super) struct ColumnCache(HashMap<String, Box<[(String, ColumnKind)]>>);
+
+impl ColumnCache {
+    /// The columns of `prepared`, whose text is `sql`.
+    fn of(&mut self, sql: &str, prepared: &rusqlite::Statement<'_>) -> &[(String, ColumnKind)] {
+        // A statement's columns change only with the schema (migrations, at
+        // start-up); a different count is read again all the same.
+        let fresh = self
+            .0
+            .get(sql)
+            .is_some_and(|columns| columns.len() == prepared.column_count());
+        if !fresh {
+            if self.0.len() >= STATEMENT_CACHE {
+                self.0.clear();
+            }
+            let columns = prepared
+                .columns()
+                .iter()
+                .map(|c| (c.name().to_owned(), ColumnKind::declared(c.decl_type())))
+                .collect();
+            self.0.insert(sql.to_owned(), columns);
+        }
+        &self.0[sql]
     }
 }
 
 /// Runs a query on `conn` (prepared once per connection) and returns its
 /// rows as SeaORM expects them.
-pub(super) fn run_query(conn: &Connection, statement: &Statement) -> Result<Vec<ProxyRow>, Failure> {
+pub(super) fn run_query(
+    conn: &Connection,
+    cache: &mut ColumnCache,
+    statement: &Statement,
+) -> Result<Vec<ProxyRow>, Failure> {
     let sqlite = |e: rusqlite::Error| Failure::from_sqlite(&e);
     let mut prepared = conn.prepare_cached(&statement.sql).map_err(sqlite)?;
-    let columns: Vec<(String, ColumnKind)> = prepared
-        .columns()
-        .iter()
-        .map(|c| (c.name().to_owned(), ColumnKind::declared(c.decl_type())))
-        .collect();
     let mut rows = prepared
         .query(rusqlite::params_from_iter(params(statement)))
         .map_err(sqlite)?;
-    let mut out = Vec::new();
+    let Some(first) = rows.next().map_err(sqlite)? else {
+        return Ok(Vec::new());
+    };
+    // Read after the first step: a statement prepared before a schema
+    // change is prepared again by that step, with the new columns.
+    let columns = cache.of(&statement.sql, first.as_ref());
+    let mut out = vec![proxy_row(first, columns)?];
     while let Some(row) = rows.next().map_err(sqlite)? {
-        let mut values = BTreeMap::new();
-        for (index, (name, kind)) in columns.iter().enumerate() {
-            let value = row.get_ref(index).map_err(sqlite)?;
-            values.insert(name.clone(), kind.decode(value)?);
-        }
-        out.push(ProxyRow::new(values));
+        out.push(proxy_row(row, columns)?);
     }
     Ok(out)
+}
+
+/// One result row, keyed by column name as SeaORM reads it.
+fn proxy_row(row: &rusqlite::Row<'_>, columns: &[(String, ColumnKind)]) -> Result<ProxyRow, Failure> {
+    let mut values = BTreeMap::new();
+    for (index, (name, kind)) in columns.iter().enumerate() {
+        let value = row.get_ref(index).map_err(|e| Failure::from_sqlite(&e))?;
+        values.insert(name.clone(), kind.decode(value)?);
+    }
+    Ok(ProxyRow::new(values))
 }
 
 /// The statement's values as SQLite parameters.
@@ -394,7 +436,7 @@ impl ToSql for Param<'_> {
 /// their storage class; the declared column type says whether an INTEGER is a
 /// boolean and a TEXT is JSON, as the entities expect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ColumnKind {
+pub(super) enum ColumnKind {
     Plain,
     Boolean,
     Json,
@@ -524,6 +566,27 @@ mod tests {
         .iter()
         .map(|row| row.try_get("", "name").unwrap())
         .collect()
+    }
+
+    #[tokio::test]
+    async fn a_repeated_query_sees_columns_added_since_it_last_ran() {
+        let (_dir, _conn, db) = open().await;
+        db.execute_raw(insert("a")).await.unwrap();
+        let everything = || Statement::from_string(DbBackend::Sqlite, "SELECT * FROM t");
+        let before = db.query_one_raw(everything()).await.unwrap().unwrap();
+        assert!(
+            before.try_get::<String>("", "added").is_err(),
+            "no such column yet"
+        );
+        db.execute_unprepared("ALTER TABLE t ADD COLUMN added text DEFAULT 'yes'")
+            .await
+            .unwrap();
+        let after = db.query_one_raw(everything()).await.unwrap().unwrap();
+        assert_eq!(after.try_get::<String>("", "added").unwrap(), "yes");
+        assert!(
+            after.try_get::<bool>("", "flag").unwrap(),
+            "the declared types still apply"
+        );
     }
 
     #[tokio::test]
