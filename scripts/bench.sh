@@ -67,8 +67,19 @@ ratios() {
   stop
 }
 
-# CPU per request: the server's (from /proc) and the load generator's, one
-# scenario at a time, so the ratios above can be taken apart.
+# CPU per request: the server's (from /proc, in all and per thread: the
+# runtime's workers, the SQLite writer and checkpointer) and the load
+# generator's, one scenario at a time, plus the share of the machine's CPU
+# time left idle, so the ratios above can be taken apart.
+server_ticks() {
+  local task
+  for task in /proc/"$SERVER_PID"/task/*; do
+    printf '%s %s\n' "$(cat "$task/comm")" "$(awk '{print $14 + $15}' "$task/stat")"
+  done
+}
+
+machine_ticks() { awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+
 cpu() {
   log "CPU per request, SQLite (synchronous=normal)"
   start "sqlite://$WORK/cpu.db?mode=rwc"
@@ -76,19 +87,33 @@ cpu() {
   ticks=$(getconf CLK_TCK)
   for scenario in health create-interaction create-phone-call rest-create-phone-call \
     find-phone-call-and-publish rest-find-phone-call get-interaction; do
-    local before after client
-    before=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+    local client
+    server_ticks >"$WORK/threads.before"
+    machine_ticks >"$WORK/machine.before"
     client=$( { TIMEFORMAT='%U %S'; time "$BIN" bench --target "http://127.0.0.1:$PORT" --token "$TOKEN" \
       --duration "$DURATION" --warmup 0s --rounds 1 --scenario "$scenario" --json >"$WORK/cpu.json" 2>/dev/null; } 2>&1)
-    after=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
-    python3 - "$scenario" "$before" "$after" "$ticks" "$client" "$WORK/cpu.json" <<'PY'
-import json, sys
-scenario, before, after, ticks, client, report = sys.argv[1:]
-r = json.loads(open(report).read().split("\n")[0])
+    server_ticks >"$WORK/threads.after"
+    machine_ticks >"$WORK/machine.after"
+    python3 - "$scenario" "$ticks" "$client" "$WORK" <<'PY'
+import collections, json, sys
+scenario, ticks, client, work = sys.argv[1:]
+r = json.loads(open(f"{work}/cpu.json").read().split("\n")[0])
 n = r["ok"] + r["errors"]
-server = (float(after) - float(before)) / float(ticks) / n * 1e6
+def threads(name):
+    total = collections.Counter()
+    for line in open(f"{work}/threads.{name}"):
+        comm, used = line.rsplit(" ", 1)
+        total[comm] += int(used)
+    return total
+before, after = threads("before"), threads("after")
+per = {c: (after[c] - before[c]) / float(ticks) / n * 1e6 for c in after}
+server = sum(per.values())
 load = sum(map(float, client.split())) / n * 1e6
-print(f"{scenario:28} {r['rps']:8.0f} rps   server {server:6.1f} µs/request   load generator {load:5.1f} µs/request")
+(idle0, all0), (idle1, all1) = (map(int, open(f"{work}/machine.{m}").read().split()) for m in ("before", "after"))
+idle = 100 * (idle1 - idle0) / (all1 - all0)
+split = "  ".join(f"{c} {us:.1f}" for c, us in sorted(per.items(), key=lambda kv: -kv[1]) if us >= 0.5)
+print(f"{scenario:28} {r['rps']:8.0f} rps   server {server:6.1f} µs/request ({split})   "
+      f"load generator {load:5.1f} µs/request   idle {idle:4.1f}%")
 PY
   done
   stop
