@@ -2,7 +2,7 @@
 # Reproduces the measurements in docs/performance.md on this machine.
 #
 #   scripts/bench.sh ratios     creates (gRPC and their REST twins), replay, get ÷ no-op (SQLite)
-#   scripts/bench.sh cpu        server and load-generator CPU per request (SQLite)
+#   scripts/bench.sh cpu        server (per thread) and load-generator CPU per request, idle share (SQLite)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
 #   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench (two-row and one-row)
 #   scripts/bench.sh list       list latency at 10k vs 1M interactions
