@@ -436,7 +436,7 @@ impl ToSql for Param<'_> {
 /// their storage class; the declared column type says whether an INTEGER is a
 /// boolean and a TEXT is JSON, as the entities expect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum ColumnKind {
+enum ColumnKind {
     Plain,
     Boolean,
     Json,
