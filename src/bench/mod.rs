@@ -9,7 +9,6 @@
 //! carry over between machines.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -145,17 +144,14 @@ pub async fn measure_rounds(config: &BenchConfig) -> anyhow::Result<Vec<Vec<Meas
 async fn measure(driver: &Arc<scenario::Driver>, concurrency: usize, duration: Duration) -> Measurement {
     let started = Instant::now();
     let deadline = started + duration;
-    let sequence = Arc::new(AtomicU64::new(0));
     let workers = (0..concurrency.max(1)).map(|worker| {
         let driver = driver.clone();
-        let sequence = sequence.clone();
         tokio::spawn(async move {
             let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
             let (mut ok, mut errors, mut samples) = (0u64, 0u64, Vec::new());
             while Instant::now() < deadline {
-                let n = sequence.fetch_add(1, Ordering::Relaxed);
                 let begun = Instant::now();
-                match driver.call(worker, n).await {
+                match driver.call(worker).await {
                     Ok(()) => {
                         ok += 1;
                         let micros = begun.elapsed().as_micros().clamp(1, 60_000_000) as u64;

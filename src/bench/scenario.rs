@@ -1,6 +1,7 @@
 //! The calls a bench can make, and the connections they go over.
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -116,6 +117,10 @@ pub struct Driver {
     base: String,
     authorization: Authorization,
     run: String,
+    /// Numbers the calls across the warmup and the measurement, so every
+    /// create has a call id of its own: restarting at 0 for the measurement
+    /// would replay the warmup's call ids as finds, not inserts.
+    calls: AtomicU64,
     /// A resource created up front, for scenarios that read one.
     fixture: String,
 }
@@ -140,6 +145,7 @@ impl Driver {
             base: config.target.to_string().trim_end_matches('/').to_owned(),
             authorization,
             run: run.to_owned(),
+            calls: AtomicU64::new(0),
             fixture: String::new(),
         };
         if matches!(scenario, Scenario::GetInteraction | Scenario::ReplayInteraction) {
@@ -167,8 +173,10 @@ impl Driver {
         authorized(&self.authorization, message)
     }
 
-    /// Makes call number `n` from `worker`; `Err` describes a failure.
-    pub async fn call(&self, worker: usize, n: u64) -> Result<(), String> {
+    /// Makes the driver's next call, from `worker`; `Err` describes a
+    /// failure.
+    pub async fn call(&self, worker: usize) -> Result<(), String> {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed);
         let channel = self.channels[worker % self.channels.len()].clone();
         let outcome = match self.scenario {
             Scenario::Health => {

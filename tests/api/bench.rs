@@ -76,6 +76,33 @@ async fn each_create_is_a_new_interaction() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_measured_creates_do_not_repeat_the_warmups_call_ids() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let before = interactions_of(&app).await;
+    // A warmup shorter than the measurement: had the measurement numbered
+    // its calls from 0 again, it would find the warmup's interactions
+    // instead of creating its own, and add nothing to what it measured.
+    let config = BenchConfig {
+        warmup: Duration::from_millis(100),
+        duration: Duration::from_millis(400),
+        ..config(&app, &app.token, vec![Scenario::CreateInteraction])
+    };
+    let rounds = measure_rounds(&config).await.unwrap();
+    let measured = &rounds[0][0];
+    assert!(
+        measured.ok > 0 && measured.errors == 0,
+        "{:?}",
+        measured.error_samples
+    );
+    let created = i64::from(interactions_of(&app).await - before);
+    assert!(
+        created > measured.ok as i64,
+        "the warmup's creates and then {} measured ones, but {created} interactions in all",
+        measured.ok
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_failing_in_its_trailers_is_an_error() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let scenarios = vec![Scenario::Health, Scenario::CreateInteraction];
