@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-target/release/switchboard}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
