@@ -18,7 +18,7 @@ mod fanout;
 mod report;
 mod scenario;
 
-pub use scenario::Scenario;
+pub use scenario::{CallIds, Scenario};
 
 /// `switchboard bench` options.
 #[derive(clap::Args, Clone, Debug)]
@@ -60,6 +60,11 @@ pub struct BenchConfig {
     /// Interleaved rounds; the report gives the median round.
     #[arg(long, default_value_t = 1)]
     pub rounds: usize,
+
+    /// How the creates' call ids follow each other. PBXs send ids in no
+    /// particular order, which costs an index more than ascending ones.
+    #[arg(long, value_enum, default_value_t = CallIds::Sequential)]
+    pub call_ids: CallIds,
 
     /// `watch-fanout`: Watch streams to open.
     #[arg(long, default_value_t = 10_000)]

@@ -75,6 +75,26 @@ impl Scenario {
     }
 }
 
+/// The order of the call ids a run's creates send; each is distinct either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CallIds {
+    /// Ascending: `bench-<run>-0`, `bench-<run>-1`, ...
+    Sequential,
+    /// In no order, as a PBX's are: each call number multiplied by an odd
+    /// constant, which is one-to-one on 64-bit numbers.
+    Scattered,
+}
+
+impl CallIds {
+    /// The call id of call number `n` of `run`.
+    fn of(self, run: &str, n: u64) -> String {
+        match self {
+            CallIds::Sequential => format!("bench-{run}-{n}"),
+            CallIds::Scattered => format!("bench-{run}-{:016x}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        }
+    }
+}
+
 type HttpClient = hyper_util::client::legacy::Client<
     hyper_util::client::legacy::connect::HttpConnector,
     http_body_util::Full<bytes::Bytes>,
@@ -117,6 +137,7 @@ pub struct Driver {
     base: String,
     authorization: Authorization,
     run: String,
+    call_ids: CallIds,
     /// Numbers the calls across the warmup and the measurement, so every
     /// create has a call id of its own: restarting at 0 for the measurement
     /// would replay the warmup's call ids as finds, not inserts.
@@ -145,6 +166,7 @@ impl Driver {
             base: config.target.to_string().trim_end_matches('/').to_owned(),
             authorization,
             run: run.to_owned(),
+            call_ids: config.call_ids,
             calls: AtomicU64::new(0),
             fixture: String::new(),
         };
@@ -184,7 +206,7 @@ impl Driver {
                 unary_discarding(channel, HEALTH_CHECK, request).await
             }
             Scenario::CreateInteraction => {
-                let request = find_phone_call(&format!("bench-{}-{n}", self.run));
+                let request = find_phone_call(&self.call_ids.of(&self.run, n));
                 unary_discarding(channel, FIND_OR_CREATE, self.authorized(request)).await
             }
             Scenario::ReplayInteraction => {
@@ -207,16 +229,16 @@ impl Driver {
             }
             Scenario::RestFindPhoneCall => {
                 // Written as text, as a client with a fixed request shape
-                // would; the run id is hex and `n` a number, so nothing
+                // would; call ids are letters, digits and dashes, so nothing
                 // needs escaping.
                 let body = format!(
-                    r#"{{"operationName":"FindPhoneCall","callId":"bench-{}-{n}","status":"InProgress","phoneNumber":"15550100","type":"Inbound"}}"#,
-                    self.run
+                    r#"{{"operationName":"FindPhoneCall","callId":"{}","status":"InProgress","phoneNumber":"15550100","type":"Inbound"}}"#,
+                    self.call_ids.of(&self.run, n)
                 );
                 return self.post_json("/api/v2/ucs/interactions", body.into()).await;
             }
             Scenario::FindPhoneCallAndPublish => {
-                let request = find_phone_call(&format!("bench-{}-{n}", self.run));
+                let request = find_phone_call(&self.call_ids.of(&self.run, n));
                 let found = InteractionServiceClient::new(channel.clone())
                     .find_or_create_phone_call_interaction(self.authorized(request))
                     .await
@@ -355,5 +377,24 @@ fn find_phone_call(call_id: &str) -> pb::FindOrCreatePhoneCallInteractionRequest
         phone_number: "15550100".to_owned(),
         r#type: pb::interaction::Type::Inbound.into(),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::CallIds;
+
+    #[test]
+    fn scattered_call_ids_are_distinct_and_out_of_order() {
+        let ids: Vec<String> = (0..10_000).map(|n| CallIds::Scattered.of("r", n)).collect();
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
+        let ascending = ids.windows(2).filter(|pair| pair[0] < pair[1]).count();
+        assert!(
+            (3_000..7_000).contains(&ascending),
+            "{ascending} of 9,999 neighbours ascend; sequential ids would all"
+        );
+        assert_eq!(CallIds::Sequential.of("r", 7), "bench-r-7");
     }
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use clap::ValueEnum;
-use switchboard::bench::{BenchConfig, Scenario, measure_rounds};
+use switchboard::bench::{BenchConfig, CallIds, Scenario, measure_rounds};
 use switchboard::pb::ListInteractionsRequest;
 
 use crate::helpers::{Backend, TestApp, authed};
@@ -21,6 +21,7 @@ fn config(app: &TestApp, token: &str, scenarios: Vec<Scenario>) -> BenchConfig {
         duration: Duration::from_millis(300),
         warmup: Duration::ZERO,
         rounds: 1,
+        call_ids: CallIds::Sequential,
         subscribers: 4,
         events_per_second: 20.0,
         json: true,
@@ -58,21 +59,25 @@ async fn every_scenario_calls_the_server_without_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_create_is_a_new_interaction() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let before = interactions_of(&app).await;
-    let rounds = measure_rounds(&config(&app, &app.token, vec![Scenario::CreateInteraction]))
-        .await
-        .unwrap();
-    let created = &rounds[0][0];
-    assert!(
-        created.ok > 0 && created.errors == 0,
-        "{:?}",
-        created.error_samples
-    );
-    assert_eq!(
-        i64::from(interactions_of(&app).await - before),
-        created.ok as i64,
-        "one new interaction per successful create"
-    );
+    for call_ids in CallIds::value_variants() {
+        let before = interactions_of(&app).await;
+        let config = BenchConfig {
+            call_ids: *call_ids,
+            ..config(&app, &app.token, vec![Scenario::CreateInteraction])
+        };
+        let rounds = measure_rounds(&config).await.unwrap();
+        let created = &rounds[0][0];
+        assert!(
+            created.ok > 0 && created.errors == 0,
+            "{call_ids:?}: {:?}",
+            created.error_samples
+        );
+        assert_eq!(
+            i64::from(interactions_of(&app).await - before),
+            created.ok as i64,
+            "{call_ids:?}: one new interaction per successful create"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
