@@ -111,14 +111,18 @@ impl WriterConnection {
         };
         // temp_store: savepoints keep the original of each page a job
         // changes in a sub-journal, a temporary file by default (a write
-        // syscall per page); in memory it is a copy. cache_size: the pages
-        // of every index a create touches stay cached (64 MiB).
+        // syscall per page); in memory it is a copy. cache_size (8 MiB):
+        // every commit after a b-tree split that reorders sibling pages
+        // scans the whole page cache's hash table (SQLite parks a page at
+        // number 262,145 meanwhile), so a larger cache costs more than its
+        // misses save: with random call ids, 64 MiB measured 0.35 creates
+        // per no-op and 8 MiB 0.40 (docs/performance.md).
         // wal_autocheckpoint: checkpoints run on their own thread
         // (`super::checkpoint`); journal_size_limit: the WAL file shrinks
         // back to 64 MiB when it restarts.
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192;
              PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;"
         ))
         .map_err(fail)?;
