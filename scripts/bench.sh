@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the measurements in docs/performance.md on this machine.
 #
-#   scripts/bench.sh ratios     creates (gRPC and their REST twins), replay, get ÷ no-op (SQLite)
+#   scripts/bench.sh ratios     creates (gRPC and their REST twins), replay, get ÷ no-op (SQLite);
+#                               then creates with scattered call ids ÷ no-op
 #   scripts/bench.sh cpu        server (per thread) and load-generator CPU per request, idle share (SQLite)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
 #   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench (two-row and one-row)
@@ -65,6 +66,10 @@ ratios() {
     --scenario rest-find-phone-call \
     --scenario create-phone-call --scenario rest-create-phone-call \
     --scenario replay-interaction --scenario get-interaction
+  stop
+  log "create ÷ no-op with call ids in no order, as PBXs send them"
+  start "sqlite://$WORK/ratios-scattered.db?mode=rwc"
+  bench --scenario health --scenario create-interaction --call-ids scattered
   stop
 }
 
