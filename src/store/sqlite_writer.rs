@@ -112,11 +112,11 @@ impl WriterConnection {
         // temp_store: savepoints keep the original of each page a job
         // changes in a sub-journal, a temporary file by default (a write
         // syscall per page); in memory it is a copy. cache_size (8 MiB):
-        // every commit after a b-tree split that reorders sibling pages
-        // scans the whole page cache's hash table (SQLite parks a page at
-        // number 262,145 meanwhile), so a larger cache costs more than its
-        // misses save: with random call ids, 64 MiB measured 0.35 creates
-        // per no-op and 8 MiB 0.40 (docs/performance.md).
+        // a commit after a b-tree split that reorders sibling pages scans
+        // the page cache's whole hash table (SQLite parks a page at number
+        // 262,145 meanwhile), so a larger cache costs more than its misses
+        // save: with call ids in random order, 8 MiB sustained more creates
+        // than 64 MiB in every alternating run (docs/performance.md).
         // wal_autocheckpoint: checkpoints run on their own thread
         // (`super::checkpoint`); journal_size_limit: the WAL file shrinks
         // back to 64 MiB when it restarts.
