@@ -35,6 +35,7 @@ mod sqlite_point_reader;
 mod sqlite_writer;
 pub mod tokens;
 pub mod voice_calls;
+mod wal_vfs;
 mod writer;
 
 pub use error::StoreError;

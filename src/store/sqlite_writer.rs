@@ -32,6 +32,7 @@ use sea_orm::{
 
 use super::SqliteSync;
 use super::checkpoint::{self, Checkpointer};
+use super::wal_vfs;
 
 /// Distinct statements kept prepared; the write path has a few dozen.
 pub(super) const STATEMENT_CACHE: usize = 256;
@@ -99,9 +100,12 @@ impl WriterConnection {
     /// for writing.
     pub(super) fn open(path: &Path, sync: SqliteSync) -> Result<Arc<Self>, DbErr> {
         let fail = |e: rusqlite::Error| DbErr::Conn(RuntimeErr::Internal(format!("SQLite writer: {e}")));
-        let conn = Connection::open_with_flags(
+        let vfs = wal_vfs::register()
+            .map_err(|e| DbErr::Conn(RuntimeErr::Internal(format!("SQLite writer: {e}"))))?;
+        let conn = Connection::open_with_flags_and_vfs(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            vfs,
         )
         .map_err(fail)?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(fail)?;
