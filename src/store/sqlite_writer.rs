@@ -99,9 +99,10 @@ impl WriterConnection {
     /// Opens the database file at `path` (which must exist, in WAL mode)
     /// for writing.
     pub(super) fn open(path: &Path, sync: SqliteSync) -> Result<Arc<Self>, DbErr> {
-        let fail = |e: rusqlite::Error| DbErr::Conn(RuntimeErr::Internal(format!("SQLite writer: {e}")));
-        let vfs = wal_vfs::register()
-            .map_err(|e| DbErr::Conn(RuntimeErr::Internal(format!("SQLite writer: {e}"))))?;
+        let internal = |e: String| DbErr::Conn(RuntimeErr::Internal(format!("SQLite writer: {e}")));
+        let fail = |e: rusqlite::Error| internal(e.to_string());
+        // Through the VFS that writes a commit's WAL frames in one go.
+        let vfs = wal_vfs::register().map_err(internal)?;
         let conn = Connection::open_with_flags_and_vfs(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
