@@ -77,9 +77,7 @@ pub(super) fn register() -> Result<&'static CStr, String> {
                 zName: NAME.as_ptr(),
                 pAppData: inner.cast(),
                 xOpen: Some(open),
-                // The default VFS's other methods ignore the VFS argument
-                // (unix: `UNUSED_PARAMETER`), but pass them the inner one
-                // anyway through these forwards.
+                // The rest go to the inner VFS's own methods.
                 xDelete: Some(delete),
                 xAccess: Some(access),
                 xFullPathname: Some(full_pathname),
@@ -254,21 +252,33 @@ impl WalFile {
     }
 }
 
-/// Flushes, then runs `f` on the inner file.
-///
-/// # Safety
-/// `file` must be a WAL file opened by [`open`] and not yet closed.
-unsafe fn flushed(
-    file: *mut ffi::sqlite3_file,
-    f: impl FnOnce(&ffi::sqlite3_io_methods, *mut ffi::sqlite3_file) -> c_int,
-) -> c_int {
-    // SAFETY: the caller's promise.
-    let wal = unsafe { WalFile::of(file) };
-    let rc = wal.flush();
-    if rc != ffi::SQLITE_OK {
-        return rc;
-    }
-    f(wal.inner_methods(), wal.inner)
+/// File methods that write out the gathered bytes first, then forward to
+/// the inner file.
+macro_rules! flush_then_forward {
+    ($($name:ident => $method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        unsafe extern "C" fn $name(file: *mut ffi::sqlite3_file, $($arg: $ty),*) -> c_int {
+            // SAFETY: SQLite calls a WAL file's methods only between our
+            // `open` and `wal_close`; the arguments go on as it passed them.
+            unsafe {
+                let wal = WalFile::of(file);
+                match wal.flush() {
+                    ffi::SQLITE_OK => wal.inner_methods().$method.expect(stringify!($method))(wal.inner, $($arg),*),
+                    failed => failed,
+                }
+            }
+        }
+    )*};
+}
+
+flush_then_forward! {
+    wal_read => xRead(buf: *mut c_void, amount: c_int, offset: i64);
+    wal_truncate => xTruncate(size: i64);
+    wal_sync => xSync(flags: c_int);
+    wal_file_size => xFileSize(size: *mut i64);
+    wal_lock => xLock(level: c_int);
+    wal_unlock => xUnlock(level: c_int);
+    wal_check_reserved_lock => xCheckReservedLock(out: *mut c_int);
+    wal_file_control => xFileControl(op: c_int, arg: *mut c_void);
 }
 
 unsafe extern "C" fn wal_close(file: *mut ffi::sqlite3_file) -> c_int {
@@ -287,16 +297,6 @@ unsafe extern "C" fn wal_close(file: *mut ffi::sqlite3_file) -> c_int {
     }
 }
 
-unsafe extern "C" fn wal_read(
-    file: *mut ffi::sqlite3_file,
-    buf: *mut c_void,
-    amount: c_int,
-    offset: i64,
-) -> c_int {
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { flushed(file, |m, f| m.xRead.expect("xRead")(f, buf, amount, offset)) }
-}
-
 unsafe extern "C" fn wal_write(
     file: *mut ffi::sqlite3_file,
     buf: *const c_void,
@@ -312,45 +312,6 @@ unsafe extern "C" fn wal_write(
         let data = std::slice::from_raw_parts(buf.cast::<u8>(), len);
         WalFile::of(file).write(data, offset)
     }
-}
-
-unsafe extern "C" fn wal_truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int {
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { flushed(file, |m, f| m.xTruncate.expect("xTruncate")(f, size)) }
-}
-
-unsafe extern "C" fn wal_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { flushed(file, |m, f| m.xSync.expect("xSync")(f, flags)) }
-}
-
-unsafe extern "C" fn wal_file_size(file: *mut ffi::sqlite3_file, size: *mut i64) -> c_int {
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { flushed(file, |m, f| m.xFileSize.expect("xFileSize")(f, size)) }
-}
-
-unsafe extern "C" fn wal_lock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { flushed(file, |m, f| m.xLock.expect("xLock")(f, level)) }
-}
-
-unsafe extern "C" fn wal_unlock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { flushed(file, |m, f| m.xUnlock.expect("xUnlock")(f, level)) }
-}
-
-unsafe extern "C" fn wal_check_reserved_lock(file: *mut ffi::sqlite3_file, out: *mut c_int) -> c_int {
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe {
-        flushed(file, |m, f| {
-            m.xCheckReservedLock.expect("xCheckReservedLock")(f, out)
-        })
-    }
-}
-
-unsafe extern "C" fn wal_file_control(file: *mut ffi::sqlite3_file, op: c_int, arg: *mut c_void) -> c_int {
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { flushed(file, |m, f| m.xFileControl.expect("xFileControl")(f, op, arg)) }
 }
 
 unsafe extern "C" fn wal_sector_size(file: *mut ffi::sqlite3_file) -> c_int {
@@ -371,108 +332,35 @@ unsafe extern "C" fn wal_device_characteristics(file: *mut ffi::sqlite3_file) ->
     }
 }
 
-// The VFS-level methods, forwarded to the inner VFS.
-
-unsafe extern "C" fn delete(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, sync_dir: c_int) -> c_int {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xDelete.expect("xDelete")(inner, name, sync_dir) }
-}
-
-unsafe extern "C" fn access(
-    vfs: *mut ffi::sqlite3_vfs,
-    name: *const c_char,
-    flags: c_int,
-    out: *mut c_int,
-) -> c_int {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xAccess.expect("xAccess")(inner, name, flags, out) }
-}
-
-unsafe extern "C" fn full_pathname(
-    vfs: *mut ffi::sqlite3_vfs,
-    name: *const c_char,
-    n_out: c_int,
-    out: *mut c_char,
-) -> c_int {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xFullPathname.expect("xFullPathname")(inner, name, n_out, out) }
-}
-
-unsafe extern "C" fn dl_open(vfs: *mut ffi::sqlite3_vfs, name: *const c_char) -> *mut c_void {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xDlOpen.map_or(ptr::null_mut(), |f| f(inner, name)) }
-}
-
-unsafe extern "C" fn dl_error(vfs: *mut ffi::sqlite3_vfs, n: c_int, out: *mut c_char) {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe {
-        if let Some(f) = (*inner).xDlError {
-            f(inner, n, out)
+/// VFS methods forwarded to the inner VFS with the inner VFS as their
+/// argument (the unix VFS's ignore it, but a VFS may read it); `$missing`
+/// answers for a method the inner VFS does not have.
+macro_rules! forward_to_inner_vfs {
+    ($($name:ident => $method:ident($($arg:ident: $ty:ty),*) -> $ret:ty, else $missing:expr;)*) => {$(
+        unsafe extern "C" fn $name(vfs: *mut ffi::sqlite3_vfs, $($arg: $ty),*) -> $ret {
+            let inner = inner_vfs(vfs);
+            // SAFETY: `inner` is the registered default VFS; the arguments
+            // go on as SQLite passed them.
+            unsafe { (*inner).$method.map_or($missing, |f| f(inner, $($arg),*)) }
         }
-    }
+    )*};
 }
 
 type DlSym = unsafe extern "C" fn(*mut ffi::sqlite3_vfs, *mut c_void, *const c_char);
 
-unsafe extern "C" fn dl_sym(
-    vfs: *mut ffi::sqlite3_vfs,
-    handle: *mut c_void,
-    symbol: *const c_char,
-) -> Option<DlSym> {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xDlSym.and_then(|f| f(inner, handle, symbol)) }
-}
-
-unsafe extern "C" fn dl_close(vfs: *mut ffi::sqlite3_vfs, handle: *mut c_void) {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe {
-        if let Some(f) = (*inner).xDlClose {
-            f(inner, handle)
-        }
-    }
-}
-
-unsafe extern "C" fn randomness(vfs: *mut ffi::sqlite3_vfs, n: c_int, out: *mut c_char) -> c_int {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xRandomness.expect("xRandomness")(inner, n, out) }
-}
-
-unsafe extern "C" fn sleep(vfs: *mut ffi::sqlite3_vfs, micros: c_int) -> c_int {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xSleep.expect("xSleep")(inner, micros) }
-}
-
-unsafe extern "C" fn current_time(vfs: *mut ffi::sqlite3_vfs, out: *mut f64) -> c_int {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xCurrentTime.expect("xCurrentTime")(inner, out) }
-}
-
-unsafe extern "C" fn get_last_error(vfs: *mut ffi::sqlite3_vfs, n: c_int, out: *mut c_char) -> c_int {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them.
-    unsafe { (*inner).xGetLastError.map_or(0, |f| f(inner, n, out)) }
-}
-
-unsafe extern "C" fn current_time_int64(vfs: *mut ffi::sqlite3_vfs, out: *mut i64) -> c_int {
-    let inner = inner_vfs(vfs);
-    // SAFETY: forwarded as SQLite passed them; iVersion ≥ 2 guarantees the
-    // method on a unix or Windows VFS.
-    unsafe {
-        match (*inner).xCurrentTimeInt64 {
-            Some(f) => f(inner, out),
-            None => ffi::SQLITE_ERROR,
-        }
-    }
+forward_to_inner_vfs! {
+    delete => xDelete(name: *const c_char, sync_dir: c_int) -> c_int, else ffi::SQLITE_IOERR_DELETE;
+    access => xAccess(name: *const c_char, flags: c_int, out: *mut c_int) -> c_int, else ffi::SQLITE_IOERR_ACCESS;
+    full_pathname => xFullPathname(name: *const c_char, n: c_int, out: *mut c_char) -> c_int, else ffi::SQLITE_CANTOPEN;
+    dl_open => xDlOpen(name: *const c_char) -> *mut c_void, else ptr::null_mut();
+    dl_error => xDlError(n: c_int, out: *mut c_char) -> (), else ();
+    dl_sym => xDlSym(handle: *mut c_void, symbol: *const c_char) -> Option<DlSym>, else None;
+    dl_close => xDlClose(handle: *mut c_void) -> (), else ();
+    randomness => xRandomness(n: c_int, out: *mut c_char) -> c_int, else 0;
+    sleep => xSleep(micros: c_int) -> c_int, else 0;
+    current_time => xCurrentTime(out: *mut f64) -> c_int, else ffi::SQLITE_ERROR;
+    get_last_error => xGetLastError(n: c_int, out: *mut c_char) -> c_int, else 0;
+    current_time_int64 => xCurrentTimeInt64(out: *mut i64) -> c_int, else ffi::SQLITE_ERROR;
 }
 
 #[cfg(test)]
@@ -518,6 +406,13 @@ mod tests {
             .unwrap()
     }
 
+    fn assert_intact(conn: &Connection) {
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+
     fn insert(conn: &Connection, rows: usize, size: usize) {
         let tx = conn.unchecked_transaction().unwrap();
         for _ in 0..rows {
@@ -540,10 +435,7 @@ mod tests {
             // the writer's memory, it would miss rows or fail.
             assert_eq!(count(&reader), round * 20);
         }
-        let ok: String = reader
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(ok, "ok");
+        assert_intact(&reader);
     }
 
     #[test]
@@ -576,10 +468,7 @@ mod tests {
         tx.rollback().unwrap();
         insert(&writer, 5, 100);
         assert_eq!(count(&reader), 10);
-        let ok: String = reader
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(ok, "ok");
+        assert_intact(&reader);
     }
 
     #[test]
@@ -602,9 +491,6 @@ mod tests {
         // Closed and opened again: recovered from the files alone.
         let again = Connection::open(&path).unwrap();
         assert_eq!(count(&again), 200);
-        let ok: String = again
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(ok, "ok");
+        assert_intact(&again);
     }
 }
