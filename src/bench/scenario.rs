@@ -195,6 +195,11 @@ impl Driver {
         authorized(&self.authorization, message)
     }
 
+    /// The call id of this run's call number `n`.
+    fn call_id(&self, n: u64) -> String {
+        self.call_ids.of(&self.run, n)
+    }
+
     /// Makes the driver's next call, from `worker`; `Err` describes a
     /// failure.
     pub async fn call(&self, worker: usize) -> Result<(), String> {
@@ -206,7 +211,7 @@ impl Driver {
                 unary_discarding(channel, HEALTH_CHECK, request).await
             }
             Scenario::CreateInteraction => {
-                let request = find_phone_call(&self.call_ids.of(&self.run, n));
+                let request = find_phone_call(&self.call_id(n));
                 unary_discarding(channel, FIND_OR_CREATE, self.authorized(request)).await
             }
             Scenario::ReplayInteraction => {
@@ -233,12 +238,12 @@ impl Driver {
                 // needs escaping.
                 let body = format!(
                     r#"{{"operationName":"FindPhoneCall","callId":"{}","status":"InProgress","phoneNumber":"15550100","type":"Inbound"}}"#,
-                    self.call_ids.of(&self.run, n)
+                    self.call_id(n)
                 );
                 return self.post_json("/api/v2/ucs/interactions", body.into()).await;
             }
             Scenario::FindPhoneCallAndPublish => {
-                let request = find_phone_call(&self.call_ids.of(&self.run, n));
+                let request = find_phone_call(&self.call_id(n));
                 let found = InteractionServiceClient::new(channel.clone())
                     .find_or_create_phone_call_interaction(self.authorized(request))
                     .await

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use clap::ValueEnum;
-use switchboard::bench::{BenchConfig, CallIds, Scenario, measure_rounds};
+use switchboard::bench::{BenchConfig, CallIds, Measurement, Scenario, measure_rounds};
 use switchboard::pb::ListInteractionsRequest;
 
 use crate::helpers::{Backend, TestApp, authed};
@@ -41,6 +41,19 @@ async fn interactions_of(app: &TestApp) -> i32 {
         .total_size
 }
 
+/// Runs `config` (one scenario, one round) and checks that every call
+/// succeeded; `what` names the run in the failure message.
+async fn measure_successful(config: &BenchConfig, what: &str) -> Measurement {
+    let mut rounds = measure_rounds(config).await.unwrap();
+    let measured = rounds.remove(0).remove(0);
+    assert!(
+        measured.ok > 0 && measured.errors == 0,
+        "{what}: {:?}",
+        measured.error_samples
+    );
+    measured
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_calls_the_server_without_errors() {
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -65,13 +78,7 @@ async fn each_create_is_a_new_interaction() {
             call_ids: *call_ids,
             ..config(&app, &app.token, vec![Scenario::CreateInteraction])
         };
-        let rounds = measure_rounds(&config).await.unwrap();
-        let created = &rounds[0][0];
-        assert!(
-            created.ok > 0 && created.errors == 0,
-            "{call_ids:?}: {:?}",
-            created.error_samples
-        );
+        let created = measure_successful(&config, &format!("{call_ids:?}")).await;
         assert_eq!(
             i64::from(interactions_of(&app).await - before),
             created.ok as i64,
@@ -92,13 +99,7 @@ async fn the_measured_creates_do_not_repeat_the_warmups_call_ids() {
         duration: Duration::from_millis(400),
         ..config(&app, &app.token, vec![Scenario::CreateInteraction])
     };
-    let rounds = measure_rounds(&config).await.unwrap();
-    let measured = &rounds[0][0];
-    assert!(
-        measured.ok > 0 && measured.errors == 0,
-        "{:?}",
-        measured.error_samples
-    );
+    let measured = measure_successful(&config, "create-interaction").await;
     let created = i64::from(interactions_of(&app).await - before);
     assert!(
         created > measured.ok as i64,
