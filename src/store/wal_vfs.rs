@@ -39,7 +39,7 @@ use std::sync::OnceLock;
 use rusqlite::ffi;
 
 /// The name this VFS is registered under.
-pub(super) const NAME: &CStr = c"switchboard-wal";
+const NAME: &CStr = c"switchboard-wal";
 
 /// Gathered bytes that are written out even without a commit frame.
 const FLUSH_AT: usize = 1 << 20;
