@@ -57,6 +57,7 @@ pub struct Server {
     shutdown: CancellationToken,
     drain_timeout: Duration,
     store: Store,
+    hub: Hub,
 }
 
 impl Server {
@@ -96,7 +97,7 @@ impl Server {
             VoiceCallServiceServer::new(VoiceCalls::new(store.clone())).max_decoding_message_size(limit),
         )
         .add_service(
-            EventServiceServer::new(Events::new(store.clone(), hub, shutdown.clone()))
+            EventServiceServer::new(Events::new(store.clone(), hub.clone(), shutdown.clone()))
                 .max_decoding_message_size(limit),
         )
         .add_service(health_service)
@@ -161,6 +162,7 @@ impl Server {
             shutdown,
             drain_timeout: config.drain_timeout,
             store,
+            hub,
         })
     }
 
@@ -176,6 +178,11 @@ impl Server {
         &self.store
     }
 
+    /// The hub that fans this server's events out to its `Watch` streams.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
     /// Serves (and runs the phone-call timers) until `signal` resolves, then
     /// shuts down: health turns NOT_SERVING, the listener closes, streams
     /// and timers are told to end, and
@@ -189,6 +196,7 @@ impl Server {
             shutdown,
             drain_timeout,
             store,
+            hub: _,
         } = self;
         // Phone-call timers (pickup, parking, duration) live in the store, so
         // this task only has to look for due ones; it stops with the server.

@@ -16,6 +16,7 @@ use switchboard::auth::token::IssuedToken;
 use switchboard::config::{DatabaseConfig, ServeConfig};
 use switchboard::domain::caller::User;
 use switchboard::domain::ids::{TenantId, UserId};
+use switchboard::events::Hub;
 use switchboard::pb::interaction_service_client::InteractionServiceClient;
 use switchboard::pb::phone_call_service_client::PhoneCallServiceClient;
 use switchboard::server::Server;
@@ -180,6 +181,8 @@ impl Drop for TestDatabase {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
+    /// The server's event hub (how far it has dispatched).
+    pub hub: Hub,
     /// A token of user `alice` in tenant `acme`.
     pub token: String,
     pub channel: Channel,
@@ -201,6 +204,7 @@ impl TestApp {
         let server = Server::build(config).await.expect("server starts");
         let addr = server.local_addr();
         let store = server.store().clone();
+        let hub = server.hub().clone();
         let (shutdown, signal) = oneshot::channel();
         let task = tokio::spawn(server.run(async move {
             let _ = signal.await;
@@ -211,6 +215,7 @@ impl TestApp {
         let mut app = TestApp {
             addr,
             store,
+            hub,
             token: String::new(),
             channel,
             database,
