@@ -3,15 +3,15 @@
 
 use std::sync::LazyLock;
 
-use sea_orm::sea_query::{Alias, Expr, LockType, Order};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::{Alias, Expr, Order};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Map, Value};
 
 use super::entity::interaction::{self, Column};
 use super::filter::{self, Column as FilterColumn};
 use super::idempotency::{self, IdempotencyKey, Replayable};
-use super::sql::InsertSql;
-use super::{Store, StoreError, Undo, fetch_listing, fetch_unique, outbox};
+use super::sql::{InsertSql, SelectSql};
+use super::{Store, StoreError, Undo, fetch_listing, outbox};
 use crate::domain::Caller;
 use crate::domain::DomainError;
 use crate::domain::caller::User;
@@ -304,14 +304,11 @@ async fn get(
     id: &str,
     lock: bool,
 ) -> Result<Interaction, StoreError> {
-    let mut select =
-        interaction::Entity::find_by_id(id.to_owned()).filter(Column::TenantId.eq(tenant.as_str()));
-    if lock {
-        // Serialises read-modify-write on PostgreSQL (no lost updates);
-        // SQLite's single writer needs no row lock.
-        select = select.lock(LockType::Update);
-    }
-    fetch_unique(select, db)
+    // `lock` serialises read-modify-write on PostgreSQL (no lost updates).
+    static BY_ID: LazyLock<SelectSql<interaction::Entity>> =
+        LazyLock::new(|| SelectSql::new(&[Column::TenantId, Column::Id]));
+    BY_ID
+        .fetch(db, vec![tenant.as_str().into(), id.into()], lock)
         .await?
         .map(from_row)
         .transpose()?
@@ -323,20 +320,13 @@ async fn find_by_call_id(
     tenant: &TenantId,
     call_id: &str,
 ) -> Result<Option<Interaction>, StoreError> {
-    // Hand-written: the repeat lookup runs before every find-or-create.
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => {
-            "SELECT * FROM \"interactions\" WHERE \"tenant_id\" = $1 AND \"external_call_id\" = $2"
-        }
-        _ => "SELECT * FROM \"interactions\" WHERE \"tenant_id\" = ? AND \"external_call_id\" = ?",
-    };
-    let statement =
-        sea_orm::Statement::from_sql_and_values(backend, sql, [tenant.as_str().into(), call_id.into()]);
-    let rows = <interaction::Model as sea_orm::FromQueryResult>::find_by_statement(statement)
-        .all(db)
-        .await?;
-    rows.into_iter().next().map(from_row).transpose()
+    static BY_CALL_ID: LazyLock<SelectSql<interaction::Entity>> =
+        LazyLock::new(|| SelectSql::new(&[Column::TenantId, Column::ExternalCallId]));
+    BY_CALL_ID
+        .fetch(db, vec![tenant.as_str().into(), call_id.into()], false)
+        .await?
+        .map(from_row)
+        .transpose()
 }
 
 fn filter_column(field: &FieldRef) -> FilterColumn {

@@ -25,7 +25,7 @@ use super::entity::phone_call::{self, Column};
 use super::filter::{self, Column as FilterColumn};
 use super::idempotency::{self, IdempotencyKey, Replayable};
 use super::interactions::{self, CallRecord};
-use super::sql::InsertSql;
+use super::sql::{InsertSql, SelectSql};
 use super::{Backend, Store, StoreError, Undo, fetch_listing, fetch_unique, outbox};
 use crate::domain::Caller;
 use crate::domain::caller::User;
@@ -396,14 +396,12 @@ async fn get(
     id: &str,
     lock: bool,
 ) -> Result<PhoneCall, StoreError> {
-    let mut query =
-        phone_call::Entity::find_by_id(id.to_owned()).filter(Column::TenantId.eq(tenant.as_str()));
-    if lock {
-        // FOR UPDATE on PostgreSQL; SQLite has no row locks (and needs none:
-        // its writer is alone).
-        query = query.lock(LockType::Update);
-    }
-    fetch_unique(query, db)
+    // FOR UPDATE on PostgreSQL when `lock`; SQLite has no row locks (and
+    // needs none: its writer is alone).
+    static BY_ID: LazyLock<SelectSql<phone_call::Entity>> =
+        LazyLock::new(|| SelectSql::new(&[Column::TenantId, Column::Id]));
+    BY_ID
+        .fetch(db, vec![tenant.as_str().into(), id.into()], lock)
         .await?
         .map(from_row)
         .transpose()?
