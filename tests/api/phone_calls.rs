@@ -235,6 +235,29 @@ both_backends! {
         assert_eq!(reused.get_details_error_info().unwrap().reason, "IDEMPOTENCY_KEY_REUSED");
     }
 
+    async fn concurrent_actions_on_one_call_are_serialised(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let mut calls = Calls::new(&app, &app.token);
+        let call = calls.create(simple(&["0003*210"], "0003*024")).await;
+        let answer = AnswerPhoneCallRequest { name: call.name.clone(), leg_id: String::new() };
+        calls.client.answer_phone_call(authed(answer, &app.token)).await.unwrap();
+        // Sixteen holds of one leg at once. Each reads the call before it
+        // writes, so only the first can find the leg off hold; reads that
+        // did not wait for each other would let several win.
+        let holds = (0..16).map(|_| {
+            let mut client = app.phone_calls();
+            let request = HoldPhoneCallRequest { name: call.name.clone(), leg_id: "01".into() };
+            let token = app.token.clone();
+            tokio::spawn(async move { client.hold_phone_call(authed(request, &token)).await })
+        });
+        let results: Vec<_> = futures::future::join_all(holds).await.into_iter().map(Result::unwrap).collect();
+        let (held, refused): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+        assert_eq!(held.len(), 1, "exactly one of the concurrent holds wins");
+        for result in refused {
+            assert_refused(result, "LEG_ALREADY_ON_HOLD", "ACTIVE");
+        }
+    }
+
     async fn every_action_changes_the_call_or_is_refused(backend: Backend) {
         let app = TestApp::spawn(backend).await;
         let mut calls = Calls::new(&app, &app.token);
