@@ -191,9 +191,18 @@ impl Hub {
 
     /// Waits until the hub knows its first horizon; `None` if it stopped.
     pub async fn ready(&self) -> Option<i64> {
+        self.reached(i64::MIN).await
+    }
+
+    /// Waits until the hub has dispatched every event up to `sequence`, and
+    /// returns its position then; `None` if it stopped.
+    pub async fn reached(&self, sequence: i64) -> Option<i64> {
         let mut receiver = self.shared.position.subscribe();
-        let ready = receiver.wait_for(Option::is_some).await.ok()?;
-        *ready
+        let reached = receiver
+            .wait_for(|position| position.is_some_and(|p| p >= sequence))
+            .await
+            .ok()?;
+        *reached
     }
 
     /// The configuration in use.

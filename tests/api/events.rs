@@ -131,19 +131,6 @@ async fn next(stream: &mut Streaming<Event>) -> Event {
         .expect("stream still open")
 }
 
-/// Waits until `app`'s hub has dispatched every event up to `sequence`.
-async fn hub_reaches(app: &TestApp, sequence: i64) {
-    let deadline = Instant::now() + ARRIVES;
-    while app.hub.position().is_none_or(|p| p < sequence) {
-        assert!(
-            Instant::now() < deadline,
-            "the hub stayed at {:?}, short of {sequence}",
-            app.hub.position()
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 async fn take(stream: &mut Streaming<Event>, n: usize) -> Vec<i64> {
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -371,7 +358,13 @@ both_backends! {
         // offered every event: the stalled stream holds far fewer than 200,
         // so it has overflowed, and the resumed watch below is served by
         // replay alone, not by a live burst into its 4-event queue.
-        hub_reaches(&app, *published.last().unwrap()).await;
+        let newest = *published.last().unwrap();
+        let dispatched = tokio::time::timeout(ARRIVES, app.hub.reached(newest)).await;
+        assert!(
+            matches!(dispatched, Ok(Some(_))),
+            "the hub stayed at {:?}, short of {newest}",
+            app.hub.position()
+        );
         // Reading now: some events, then RESOURCE_EXHAUSTED.
         let mut received = Vec::new();
         let status = loop {
