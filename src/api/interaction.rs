@@ -83,7 +83,7 @@ impl InteractionService for Interactions {
             .find_or_create_phone_call_interaction(&caller, new, key)
             .await?;
         let response = pb::FindOrCreatePhoneCallInteractionResponse {
-            interaction: Some(interaction(&found)),
+            interaction: Some(interaction(found)),
             created,
         };
         Ok(idempotency::respond(response, created))
@@ -96,7 +96,7 @@ impl InteractionService for Interactions {
         let caller = caller(&request)?;
         let id = interaction_id("name", &request.get_ref().name)?;
         let found = self.store.get_interaction(&caller, &id).await?;
-        Ok(Response::new(interaction(&found)))
+        Ok(Response::new(interaction(found)))
     }
 
     async fn list_interactions(
@@ -114,7 +114,7 @@ impl InteractionService for Interactions {
             .list_interactions(&caller, &filter, &order, page, !r.skip_total_size)
             .await?;
         Ok(Response::new(pb::ListInteractionsResponse {
-            interactions: items.iter().map(interaction).collect(),
+            interactions: items.into_iter().map(interaction).collect(),
             next_page_token: page.next_token(total, &query),
             total_size: total.total_size(),
         }))
@@ -144,7 +144,7 @@ impl InteractionService for Interactions {
                 i.apply(patch, now)
             })
             .await?;
-        Ok(Response::new(interaction(&updated)))
+        Ok(Response::new(interaction(updated)))
     }
 
     async fn complete_interaction(
@@ -171,7 +171,7 @@ impl InteractionService for Interactions {
                 i.complete(duration, user_data, now)
             })
             .await?;
-        Ok(Response::new(interaction(&updated)))
+        Ok(Response::new(interaction(updated)))
     }
 }
 

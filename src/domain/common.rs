@@ -115,14 +115,32 @@ pub fn bounded_json_max(
     value: serde_json::Map<String, serde_json::Value>,
     max: usize,
 ) -> Result<serde_json::Map<String, serde_json::Value>, DomainError> {
-    let encoded = serde_json::to_vec(&value).map(|v| v.len()).unwrap_or(usize::MAX);
-    if encoded > max {
+    if encoded_len(&value) > max {
         return Err(DomainError::invalid(
             field,
             format!("must be at most {max} bytes as JSON"),
         ));
     }
     Ok(value)
+}
+
+/// The length of `value` encoded as JSON, counted without building it.
+fn encoded_len(value: &serde_json::Map<String, serde_json::Value>) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +154,22 @@ mod tests {
         assert!(optional_text("f", "abcd", 3).is_err());
         assert!(optional_text("f", "a\u{0}b", 10).is_err());
         assert!(required_text("f", "", 3).is_err());
+    }
+
+    #[test]
+    fn json_bounds_count_the_encoded_bytes() {
+        // {"k":"ab"} is 10 bytes, and so is {"k":"\n"}: escapes count as
+        // encoded.
+        let object = |value: &str| match serde_json::json!({ "k": value }) {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        assert!(bounded_json_max("f", object("ab"), 10).is_ok());
+        assert!(bounded_json_max("f", object("abc"), 10).is_err());
+        assert!(bounded_json_max("f", object("\n"), 10).is_ok());
+        assert!(bounded_json_max("f", object("\n"), 9).is_err());
+        assert!(bounded_json_max("f", serde_json::Map::new(), 2).is_ok());
+        assert!(bounded_json_max("f", serde_json::Map::new(), 1).is_err());
     }
 
     #[test]

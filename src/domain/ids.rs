@@ -25,6 +25,11 @@ macro_rules! string_id {
             pub fn from_trusted(value: String) -> Self {
                 Self(value)
             }
+
+            /// The id as an owned string, without copying it.
+            pub fn into_string(self) -> String {
+                self.0
+            }
         }
 
         impl fmt::Display for $name {

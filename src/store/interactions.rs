@@ -341,8 +341,8 @@ fn filter_column(field: &FieldRef) -> FilterColumn {
 
 fn to_row(tenant: &TenantId, i: &Interaction) -> interaction::ActiveModel {
     interaction::ActiveModel {
-        id: Set(i.id.to_string()),
-        tenant_id: Set(tenant.to_string()),
+        id: Set(i.id.as_str().to_owned()),
+        tenant_id: Set(tenant.as_str().to_owned()),
         media_type: Set(i.media_type.as_str().to_owned()),
         interaction_type: Set(i.interaction_type.as_str().to_owned()),
         state: Set(i.state.as_str().to_owned()),
@@ -350,7 +350,7 @@ fn to_row(tenant: &TenantId, i: &Interaction) -> interaction::ActiveModel {
         state_literal: Set(i.state_literal.as_ref().map(|l| l.value.clone())),
         start_time: Set(time::to_micros(i.start_time)),
         end_time: Set(i.end_time.map(time::to_micros)),
-        owner_id: Set(i.owner.id.to_string()),
+        owner_id: Set(i.owner.id.as_str().to_owned()),
         owner_user_name: Set(i.owner.user_name.clone()),
         owner_first_name: Set(i.owner.first_name.clone()),
         owner_last_name: Set(i.owner.last_name.clone()),
@@ -364,8 +364,8 @@ fn to_row(tenant: &TenantId, i: &Interaction) -> interaction::ActiveModel {
         call_duration_secs: Set(i.call_duration_secs),
         user_data: Set(Value::Object(i.user_data.clone())),
         external_call_id: Set(i.external_call_id.clone()),
-        phone_call_id: Set(i.phone_call.as_ref().map(|p| p.to_string())),
-        voice_call_id: Set(i.voice_call.as_ref().map(|v| v.to_string())),
+        phone_call_id: Set(i.phone_call.as_ref().map(|p| p.as_str().to_owned())),
+        voice_call_id: Set(i.voice_call.as_ref().map(|v| v.as_str().to_owned())),
         create_time: Set(time::to_micros(i.create_time)),
         update_time: Set(time::to_micros(i.update_time)),
         revision: Set(i.revision),

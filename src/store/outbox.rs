@@ -45,13 +45,13 @@ impl EventRow {
     pub fn new(tenant: &TenantId, event: NewEvent, now: Timestamp) -> Self {
         Self(event::ActiveModel {
             seq: NotSet,
-            tenant_id: Set(tenant.to_string()),
+            tenant_id: Set(tenant.as_str().to_owned()),
             resource_type: Set(event.resource_type.as_str().to_owned()),
             resource: Set(event.resource),
             event_type: Set(event.event_type.as_str().to_owned()),
             change: Set(event.change),
-            actor: Set(event.actor.to_string()),
-            audience: Set(event.audience.map(|u| u.to_string())),
+            actor: Set(event.actor.into_string()),
+            audience: Set(event.audience.map(UserId::into_string)),
             payload: Set(event.payload),
             create_time: Set(time::to_micros(now)),
         })

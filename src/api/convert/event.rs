@@ -34,7 +34,7 @@ fn snapshot(kind: ResourceType, payload: &str, e: &Event) -> Option<Snapshot> {
     match kind {
         ResourceType::Interaction => serde_json::from_str::<Interaction>(payload)
             .ok()
-            .map(|i| Snapshot::Interaction(interaction(&i))),
+            .map(|i| Snapshot::Interaction(interaction(i))),
         ResourceType::PhoneCall => serde_json::from_str::<PhoneCall>(payload)
             .ok()
             .map(|c| Snapshot::PhoneCall(phone_call(&c))),

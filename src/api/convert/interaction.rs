@@ -3,7 +3,7 @@
 use crate::domain::interaction::{Interaction, InteractionState, InteractionType, MediaType};
 use crate::pb;
 
-use super::common::{json_to_struct, literal, opt_timestamp, seconds, timestamp};
+use super::common::{json_to_struct, opt_timestamp, seconds, timestamp};
 
 /// Domain media type → protobuf.
 pub fn media_type(m: MediaType) -> pb::interaction::MediaType {
@@ -69,45 +69,47 @@ pub fn from_state(value: i32) -> Option<InteractionState> {
     }
 }
 
-/// Domain interaction → protobuf.
-pub fn interaction(i: &Interaction) -> pb::Interaction {
+/// Domain interaction → protobuf. Takes the interaction by value: every
+/// caller is done with it, and its strings move instead of being copied.
+pub fn interaction(i: Interaction) -> pb::Interaction {
     pb::Interaction {
         name: i.name(),
-        id: i.id.to_string(),
+        etag: i.etag(),
         media_type: media_type(i.media_type).into(),
         r#type: interaction_type(i.interaction_type).into(),
         state: state(i.state).into(),
-        state_literal: literal(i.state_literal.as_ref()),
+        state_literal: i.state_literal.map(|l| pb::VendorLiteral {
+            dialect: l.dialect,
+            value: l.value,
+        }),
         start_time: Some(timestamp(i.start_time)),
         end_time: opt_timestamp(i.end_time),
         owner: Some(pb::interaction::Owner {
-            id: i.owner.id.to_string(),
-            user_name: i.owner.user_name.clone(),
-            first_name: i.owner.first_name.clone().unwrap_or_default(),
-            last_name: i.owner.last_name.clone().unwrap_or_default(),
+            id: i.owner.id.into_string(),
+            user_name: i.owner.user_name,
+            first_name: i.owner.first_name.unwrap_or_default(),
+            last_name: i.owner.last_name.unwrap_or_default(),
         }),
-        contact_id: i.contact_id.clone().unwrap_or_default(),
-        parent_id: i.parent_id.clone().unwrap_or_default(),
-        thread_id: i.thread_id.clone().unwrap_or_default(),
-        subject: i.subject.clone().unwrap_or_default(),
-        comment: i.comment.clone().unwrap_or_default(),
-        custom_attributes: i.custom_attributes.clone().into_iter().collect(),
-        phone_number: i.phone_number.clone().unwrap_or_default(),
+        contact_id: i.contact_id.unwrap_or_default(),
+        parent_id: i.parent_id.unwrap_or_default(),
+        thread_id: i.thread_id.unwrap_or_default(),
+        subject: i.subject.unwrap_or_default(),
+        comment: i.comment.unwrap_or_default(),
+        custom_attributes: i.custom_attributes.into_iter().collect(),
+        phone_number: i.phone_number.unwrap_or_default(),
         call_duration: i.call_duration_secs.map(seconds),
         user_data: Some(json_to_struct(&i.user_data)),
-        external_call_id: i.external_call_id.clone().unwrap_or_default(),
+        external_call_id: i.external_call_id.unwrap_or_default(),
         phone_call: i
             .phone_call
-            .as_ref()
             .map(|p| format!("phoneCalls/{p}"))
             .unwrap_or_default(),
         voice_call: i
             .voice_call
-            .as_ref()
             .map(|v| format!("voiceCalls/{v}"))
             .unwrap_or_default(),
         create_time: Some(timestamp(i.create_time)),
         update_time: Some(timestamp(i.update_time)),
-        etag: i.etag(),
+        id: i.id.into_string(),
     }
 }
