@@ -195,6 +195,14 @@ pub fn decode(row: event::Model) -> Result<Event, StoreError> {
     })
 }
 
+/// A notification's stored payload, `{"data":…,"topic":…}`, written
+/// straight from its parts (no `Value` copy of the data).
+#[derive(serde::Serialize)]
+struct NotificationPayload<'a> {
+    data: &'a serde_json::Map<String, serde_json::Value>,
+    topic: &'a str,
+}
+
 /// Publishes a notification for `caller`'s own subscribers: an outbox row of
 /// type `Notification` whose audience is the caller.
 pub async fn publish_notification(
@@ -215,7 +223,11 @@ pub async fn publish_notification(
                     change: "PublishNotification".to_owned(),
                     actor: caller.user.id.clone(),
                     audience: Some(caller.user.id.clone()),
-                    payload: serde_json::json!({ "topic": topic, "data": data }).to_string(),
+                    payload: serde_json::to_string(&NotificationPayload {
+                        data: &data,
+                        topic: &topic,
+                    })
+                    .map_err(StoreError::corrupt)?,
                 };
                 let sequence = append(txn, &caller.tenant, event.clone(), now).await?;
                 Ok(Event {

@@ -431,7 +431,12 @@ impl ToSql for Param<'_> {
             Value::String(Some(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Char(Some(c)) => ToSqlOutput::Owned(SqlValue::Text(c.to_string())),
             Value::Bytes(Some(b)) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
-            Value::Json(Some(json)) => ToSqlOutput::Owned(SqlValue::Text(json.to_string())),
+            // `to_string` would go through `Display`, which writes every
+            // token through `fmt`: several times slower for the calls' legs.
+            Value::Json(Some(json)) => ToSqlOutput::Owned(SqlValue::Text(
+                serde_json::to_string(json)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            )),
             other => {
                 return Err(rusqlite::Error::ToSqlConversionFailure(
                     format!("no SQLite encoding for {other:?}").into(),
