@@ -437,13 +437,13 @@ fn to_row(
     fingerprint: Option<String>,
 ) -> Result<phone_call::ActiveModel, StoreError> {
     Ok(phone_call::ActiveModel {
-        id: Set(call.id.to_string()),
-        tenant_id: Set(tenant.to_string()),
+        id: Set(call.id.as_str().to_owned()),
+        tenant_id: Set(tenant.as_str().to_owned()),
         request_id: Set(call.request_id.clone()),
         request_fingerprint: Set(fingerprint),
         call_type: Set(call.call_type.as_str().to_owned()),
         extension: Set(call.extension.clone()),
-        owner_id: Set(call.owner_id.to_string()),
+        owner_id: Set(call.owner_id.as_str().to_owned()),
         owner_name: Set(call.owner_name.clone()),
         state: Set(call.state.as_str().to_owned()),
         disposition: Set(call.disposition.map(|d| d.as_str().to_owned())),
@@ -457,7 +457,7 @@ fn to_row(
         conference_number: Set(call.conference_number.clone()),
         conference_pin: Set(call.conference_pin.clone()),
         legs: Set(legs_json(call)?),
-        interaction_id: Set(call.interaction.to_string()),
+        interaction_id: Set(call.interaction.as_str().to_owned()),
         update_time: Set(time::to_micros(call.update_time)),
         revision: Set(call.revision),
     })

@@ -632,8 +632,8 @@ fn to_row(tenant: &TenantId, c: &VoiceCall) -> voice_call::ActiveModel {
         transcript_status: c.transcript_status,
     };
     voice_call::ActiveModel {
-        id: Set(c.id.to_string()),
-        tenant_id: Set(tenant.to_string()),
+        id: Set(c.id.as_str().to_owned()),
+        tenant_id: Set(tenant.as_str().to_owned()),
         vendor_call_key: Set(c.vendor_call_key.clone()),
         external_uuid: Set(c.external_uuid.clone()),
         call_center_api_name: Set(c.call_center_api_name.clone()),
@@ -641,7 +641,7 @@ fn to_row(tenant: &TenantId, c: &VoiceCall) -> voice_call::ActiveModel {
         to_number: Set(c.to_number.clone()),
         direction: Set(c.direction.map(|d| d.as_str().to_owned())),
         initiation_method: Set(c.initiation_method.map(|m| m.as_str().to_owned())),
-        parent_id: Set(c.parent.as_ref().map(ToString::to_string)),
+        parent_id: Set(c.parent.as_ref().map(|p| p.as_str().to_owned())),
         state: Set(c.state.as_str().to_owned()),
         state_literal_dialect: Set(c.state_literal.as_ref().map(|l| l.dialect.clone())),
         state_literal: Set(c.state_literal.as_ref().map(|l| l.value.clone())),
@@ -652,7 +652,7 @@ fn to_row(tenant: &TenantId, c: &VoiceCall) -> voice_call::ActiveModel {
         business_uid: Set(c.business_uid.clone()),
         participants: Set(serde_json::to_value(&c.participants).unwrap_or_default()),
         details: Set(serde_json::to_value(&details).unwrap_or_default()),
-        interaction_id: Set(c.interaction.to_string()),
+        interaction_id: Set(c.interaction.as_str().to_owned()),
         create_time: Set(time::to_micros(c.create_time)),
         update_time: Set(time::to_micros(c.update_time)),
         revision: Set(c.revision),
