@@ -4,6 +4,7 @@
 #   scripts/bench.sh ratios     creates (gRPC and their REST twins), replay, get ÷ no-op (SQLite);
 #                               then creates with scattered call ids ÷ no-op
 #   scripts/bench.sh cpu        server (per thread) and load-generator CPU per request, idle share (SQLite)
+#   scripts/bench.sh sched      why the cores go idle: `perf sched` of each load, by thread (needs perf)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
 #   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench (two-row and one-row)
 #   scripts/bench.sh list       list latency at 10k vs 1M interactions
@@ -125,6 +126,32 @@ PY
   stop
 }
 
+# Why the cores go idle (scripts/sched_idle.py): one second of `perf sched
+# record` in the middle of each load, with the threads of the server and of
+# the load generator named so the two are told apart. Not part of `all`: it
+# needs perf and root.
+sched() {
+  log "why the cores go idle, SQLite (synchronous=normal)"
+  start "sqlite://$WORK/sched.db?mode=rwc"
+  for scenario in health create-interaction; do
+    "$BIN" bench --target "http://127.0.0.1:$PORT" --token "$TOKEN" \
+      --duration 6s --warmup 0s --rounds 1 --scenario "$scenario" >/dev/null 2>&1 &
+    local client=$!
+    sleep 3
+    perf sched record -q -o "$WORK/sched.data" -- sleep 1 >/dev/null 2>&1
+    local task
+    for task in /proc/"$SERVER_PID"/task/* /proc/"$client"/task/*; do
+      local owner=server
+      [[ $task == /proc/"$client"/* ]] && owner="load generator"
+      echo "${task##*/} $owner $(cat "$task/comm")"
+    done >"$WORK/sched.tasks"
+    wait "$client"
+    echo "$scenario:"
+    python3 scripts/sched_idle.py "$WORK/sched.data" "$WORK/sched.tasks"
+  done
+  stop
+}
+
 sync_modes() {
   for mode in normal full; do
     log "SQLite synchronous=$mode: create-interaction"
@@ -205,6 +232,7 @@ case "${1:-all}" in
   list) list ;;
   fanout) fanout ;;
   cpu) cpu ;;
+  sched) sched ;;
   all) ratios; cpu; sync_modes; postgres; list; fanout ;;
-  *) echo "usage: $0 [ratios|cpu|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [ratios|cpu|sched|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
 esac
