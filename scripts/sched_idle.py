@@ -18,7 +18,8 @@ Every moment a CPU spent idle is put in one of three classes:
 Threads are told apart by TID, so the server's and the load generator's
 runtime workers are counted apart. A thread counts as runnable from its
 wake-up (or its preemption) until it next runs; a wake-up older than 20 ms
-with no run since is ignored (a thread that exited, or perf's own).
+with no run since is ignored (a thread that exited, or perf's own), and
+so is an uninterruptible sleep older than a second.
 """
 
 import collections
@@ -27,6 +28,7 @@ import subprocess
 import sys
 
 STALE = 0.02
+DISK_STALE = 1.0
 EVENT = re.compile(r"\[(\d+)\]\s+([\d.]+):\s+sched:(\w+):\s+(.*)")
 FIELDS = re.compile(r"(\w+)=(\S+)")
 SWITCH = re.compile(r"prev_pid=(\d+) .*prev_state=(\S+) ==> next_comm=.*? next_pid=(\d+)")
@@ -70,7 +72,7 @@ def main(data, tasks_file):
                 for t in waiting:
                     queued[label(t)] += span / len(waiting)
             elif not any(c == cpu and now - since < STALE for c, since in runnable.values()):
-                disk = [t for t, since in on_disk.items() if now - since < STALE]
+                disk = [t for t, since in on_disk.items() if now - since < DISK_STALE]
                 if other:
                     alone[label(other)] += span
                 elif disk:
