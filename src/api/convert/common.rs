@@ -118,12 +118,19 @@ fn json_to_value(v: &Value) -> prost_types::Value {
     prost_types::Value { kind: Some(kind) }
 }
 
-/// Domain literal → protobuf.
+/// Domain literal → protobuf, moving its strings.
+impl From<VendorLiteral> for pb::VendorLiteral {
+    fn from(l: VendorLiteral) -> Self {
+        Self {
+            dialect: l.dialect,
+            value: l.value,
+        }
+    }
+}
+
+/// Domain literal → protobuf, for callers that keep the domain value.
 pub fn literal(l: Option<&VendorLiteral>) -> Option<pb::VendorLiteral> {
-    l.map(|l| pb::VendorLiteral {
-        dialect: l.dialect.clone(),
-        value: l.value.clone(),
-    })
+    l.cloned().map(Into::into)
 }
 
 /// Protobuf literal → domain (validated).

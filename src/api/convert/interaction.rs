@@ -78,10 +78,7 @@ pub fn interaction(i: Interaction) -> pb::Interaction {
         media_type: media_type(i.media_type).into(),
         r#type: interaction_type(i.interaction_type).into(),
         state: state(i.state).into(),
-        state_literal: i.state_literal.map(|l| pb::VendorLiteral {
-            dialect: l.dialect,
-            value: l.value,
-        }),
+        state_literal: i.state_literal.map(Into::into),
         start_time: Some(timestamp(i.start_time)),
         end_time: opt_timestamp(i.end_time),
         owner: Some(pb::interaction::Owner {
