@@ -32,6 +32,7 @@ pub mod outbox;
 pub mod phone_calls;
 mod sql;
 mod sqlite_point_reader;
+mod sqlite_statements;
 mod sqlite_writer;
 pub mod tokens;
 pub mod voice_calls;

@@ -32,6 +32,7 @@ use sea_orm::{
 
 use super::SqliteSync;
 use super::checkpoint::{self, Checkpointer};
+use super::sqlite_statements::{self, Bound, WriteStatements};
 use super::wal_vfs;
 
 /// Distinct statements kept prepared; the write path has a few dozen.
@@ -53,6 +54,9 @@ const OUTBOX_MARK: &str = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHER
 
 #[derive(Debug)]
 struct State {
+    /// Declared before `conn`, so its statements are finalized before the
+    /// connection closes.
+    statements: WriteStatements,
     conn: Connection,
     columns: ColumnCache,
     /// Open levels: 1 is the batch transaction, deeper ones are savepoints.
@@ -137,6 +141,7 @@ impl WriterConnection {
         let committed_sequence = Arc::new(AtomicI64::new(mark));
         Ok(Arc::new(Self {
             state: Mutex::new(State {
+                statements: WriteStatements::default(),
                 conn,
                 columns: ColumnCache::default(),
                 depth: 0,
@@ -291,15 +296,15 @@ impl State {
         if let Some(failure) = &self.failure {
             return Err(failure.to_db_err(false));
         }
-        let run = || -> rusqlite::Result<ProxyExecResult> {
-            let mut prepared = self.conn.prepare_cached(&statement.sql)?;
-            let rows_affected = prepared.execute(rusqlite::params_from_iter(params(statement)))?;
-            Ok(ProxyExecResult {
+        let values = statement.values.as_ref().map_or(&[][..], |v| &v.0[..]);
+        let result = self
+            .statements
+            .execute(&self.conn, STATEMENT_CACHE, &statement.sql, values)
+            .map(|rows_affected| ProxyExecResult {
                 last_insert_id: u64::try_from(self.conn.last_insert_rowid()).unwrap_or(0),
-                rows_affected: rows_affected as u64,
+                rows_affected,
             })
-        };
-        let result = run().map_err(|e| Failure::from_sqlite(&e));
+            .map_err(|e| Failure::from_sqlite(&e));
         self.finish_statement(result, false)
     }
 
@@ -399,49 +404,19 @@ fn params(statement: &Statement) -> impl Iterator<Item = Param<'_>> {
         .map(Param)
 }
 
-/// A SeaORM value bound as a SQLite parameter, encoded as sqlx encodes it
-/// (the readers use sqlx): integers and booleans as INTEGER, JSON as TEXT.
+/// A SeaORM value bound as a SQLite parameter of a query
+/// ([`sqlite_statements::bound`] says how).
 struct Param<'a>(&'a Value);
 
 impl ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        fn int(value: Option<i64>) -> ToSqlOutput<'static> {
-            ToSqlOutput::Owned(value.map_or(SqlValue::Null, SqlValue::Integer))
-        }
-        Ok(match self.0 {
-            Value::Bool(v) => int(v.map(i64::from)),
-            Value::TinyInt(v) => int(v.map(i64::from)),
-            Value::SmallInt(v) => int(v.map(i64::from)),
-            Value::Int(v) => int(v.map(i64::from)),
-            Value::BigInt(v) => int(*v),
-            Value::TinyUnsigned(v) => int(v.map(i64::from)),
-            Value::SmallUnsigned(v) => int(v.map(i64::from)),
-            Value::Unsigned(v) => int(v.map(i64::from)),
-            Value::BigUnsigned(None) => int(None),
-            Value::BigUnsigned(Some(v)) => {
-                int(Some(i64::try_from(*v).map_err(|e| {
-                    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
-                })?))
-            }
-            Value::Float(v) => ToSqlOutput::Owned(v.map_or(SqlValue::Null, |f| SqlValue::Real(f.into()))),
-            Value::Double(v) => ToSqlOutput::Owned(v.map_or(SqlValue::Null, SqlValue::Real)),
-            Value::String(None) | Value::Char(None) | Value::Bytes(None) | Value::Json(None) => {
-                ToSqlOutput::Owned(SqlValue::Null)
-            }
-            Value::String(Some(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            Value::Char(Some(c)) => ToSqlOutput::Owned(SqlValue::Text(c.to_string())),
-            Value::Bytes(Some(b)) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
-            // `to_string` would go through `Display`, which writes every
-            // token through `fmt`: several times slower for the calls' legs.
-            Value::Json(Some(json)) => ToSqlOutput::Owned(SqlValue::Text(
-                serde_json::to_string(json)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
-            )),
-            other => {
-                return Err(rusqlite::Error::ToSqlConversionFailure(
-                    format!("no SQLite encoding for {other:?}").into(),
-                ));
-            }
+        Ok(match sqlite_statements::bound(self.0)? {
+            Bound::Null => ToSqlOutput::Owned(SqlValue::Null),
+            Bound::Integer(v) => ToSqlOutput::Owned(SqlValue::Integer(v)),
+            Bound::Real(v) => ToSqlOutput::Owned(SqlValue::Real(v)),
+            Bound::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Bound::OwnedText(text) => ToSqlOutput::Owned(SqlValue::Text(text)),
+            Bound::Blob(bytes) => ToSqlOutput::Borrowed(ValueRef::Blob(bytes)),
         })
     }
 }
