@@ -8,8 +8,9 @@
 //! turn. Here the writer thread owns the connection and runs each statement
 //! in place when SeaORM hands it over, so a batch goes from `BEGIN` to
 //! `COMMIT` without leaving the thread, and statements are prepared once per
-//! connection. SeaORM still builds every statement, so the write jobs are
-//! one body of code for SQLite and PostgreSQL.
+//! connection (writes in `super::sqlite_statements`, which binds their
+//! values without copies). SeaORM still builds every statement, so the
+//! write jobs are one body of code for SQLite and PostgreSQL.
 //!
 //! SeaORM's proxy interface cannot report a failed `BEGIN`, `SAVEPOINT`,
 //! `RELEASE` or `COMMIT`. Such a failure poisons the transaction instead:
