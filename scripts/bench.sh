@@ -5,11 +5,12 @@
 #                               then creates with scattered call ids ÷ no-op
 #   scripts/bench.sh cpu        server (per thread) and load-generator CPU per request, idle share (SQLite)
 #   scripts/bench.sh sched      why the cores go idle: `perf sched` of each load, by thread (needs perf)
+#   scripts/bench.sh instructions  server instructions per no-op and per create (needs valgrind)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
 #   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench (two-row and one-row)
 #   scripts/bench.sh list       list latency at 10k vs 1M interactions
 #   scripts/bench.sh fanout     10k Watch subscribers, publish→delivery p99
-#   scripts/bench.sh all        everything above
+#   scripts/bench.sh all        everything above except sched and instructions
 #
 # Needs `cargo build --release` first. Each part starts its own server on a
 # fresh database under $WORK (default: a temporary directory) and prints the
@@ -152,6 +153,57 @@ sched() {
   stop
 }
 
+# Server instructions per request, counted by callgrind (valgrind): the
+# server runs under it while one scenario loads it for $CG_DURATION at 64
+# in flight, and an idle run of the same server (start-up and shutdown) is
+# taken off the total. Rates on a shared host drift by more than a few per
+# cent between runs; these counts do not, so they show changes the rates
+# cannot. Not part of `all`: it needs valgrind and a few minutes.
+#
+# callgrind_run SCENARIO|idle: sets CG_OK (requests served) and CG_TOTAL
+# (the server's instructions). Runs in this shell, so the exit trap stops
+# its server.
+callgrind_run() {
+  local db="$WORK/callgrind-$1.db" out="$WORK/callgrind-$1.out"
+  rm -f "$db" "$db-wal" "$db-shm" "$out"
+  local url="sqlite://$db?mode=rwc"
+  TOKEN=$("$BIN" tokens create --tenant bench --user bench --database-url "$url" 2>/dev/null)
+  RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" \
+    "$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$url" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 300); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+    sleep 0.2
+  done
+  sleep 2
+  CG_OK=0
+  if [ "$1" != idle ]; then
+    CG_OK=$("$BIN" bench --target "http://127.0.0.1:$PORT" --token "$TOKEN" --duration "${CG_DURATION:-15s}" \
+      --warmup 0s --rounds 1 --connections 4 --concurrency 64 --scenario "$1" --json 2>/dev/null |
+      python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["ok"])')
+  fi
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  SERVER_PID=
+  CG_TOTAL=$(awk '/^(summary|totals):/ {print $2; exit}' "$out")
+}
+
+instructions() {
+  log "server instructions per request (callgrind), SQLite (synchronous=normal)"
+  local idle
+  callgrind_run idle
+  idle=$CG_TOTAL
+  echo "idle run (start-up and shutdown): $idle instructions"
+  for scenario in health create-interaction; do
+    callgrind_run "$scenario"
+    python3 - "$scenario" "$CG_OK" "$CG_TOTAL" "$idle" <<'PY'
+import sys
+scenario, ok, total, idle = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+print(f"{scenario:28} {ok:7} requests   {(total - idle) / ok:9,.0f} instructions/request")
+PY
+  done
+}
+
 sync_modes() {
   for mode in normal full; do
     log "SQLite synchronous=$mode: create-interaction"
@@ -233,6 +285,7 @@ case "${1:-all}" in
   fanout) fanout ;;
   cpu) cpu ;;
   sched) sched ;;
+  instructions) instructions ;;
   all) ratios; cpu; sync_modes; postgres; list; fanout ;;
-  *) echo "usage: $0 [ratios|cpu|sched|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [ratios|cpu|sched|instructions|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
 esac
