@@ -40,12 +40,18 @@ start() {
   TOKEN=$("$BIN" tokens create --tenant bench --user bench --database-url "$url" 2>/dev/null)
   RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$url" "$@" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 100); do
+  wait_ready 10 1
+  echo "server RSS idle: $(rss)"
+}
+
+# wait_ready SECONDS SETTLE: until the server on $PORT answers (at most
+# SECONDS), then SETTLE seconds more.
+wait_ready() {
+  for _ in $(seq 1 $(($1 * 10))); do
     curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
     sleep 0.1
   done
-  sleep 1
-  echo "server RSS idle: $(rss)"
+  sleep "$2"
 }
 
 stop() {
@@ -171,11 +177,7 @@ callgrind_run() {
   RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$out" \
     "$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$url" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 300); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-    sleep 0.2
-  done
-  sleep 2
+  wait_ready 60 2
   CG_OK=0
   if [ "$1" != idle ]; then
     CG_OK=$("$BIN" bench --target "http://127.0.0.1:$PORT" --token "$TOKEN" --duration "${CG_DURATION:-15s}" \
