@@ -159,6 +159,13 @@ pub fn from_query_result_to_proxy_row(result: &QueryResult) -> ProxyRow {
     }
 }
 
+/// `type_err(ValueTypeErr)`'s text, without formatting it through
+/// `Display` (Switchboard patch, PATCHED.md): every NULL read as an `Option`
+/// fails its conversion here first.
+fn value_type_err(_: sea_query::ValueTypeErr) -> DbErr {
+    DbErr::Type(String::from("Value type mismatch"))
+}
+
 impl ProxyRow {
     /// Get a value from the [ProxyRow]
     pub fn try_get<T, I: crate::ColIdx>(&self, index: I) -> Result<T, DbErr>
@@ -172,14 +179,14 @@ impl ProxyRow {
                     .ok_or_else(|| query_err(format!("No column for ColIdx {index:?}")))?
                     .clone(),
             )
-            .map_err(type_err)
+            .map_err(value_type_err)
         } else if let Some(index) = index.as_usize() {
             let (_, value) = self
                 .values
                 .iter()
                 .nth(*index)
                 .ok_or_else(|| query_err(format!("Column at index {index} not found")))?;
-            T::try_from(value.clone()).map_err(type_err)
+            T::try_from(value.clone()).map_err(value_type_err)
         } else {
             unreachable!("Missing ColIdx implementation for ProxyRow");
         }

@@ -1036,6 +1036,19 @@ impl TryGetable for String {
 
 #[allow(dead_code)]
 fn err_null_idx_col<I: ColIdx>(idx: I) -> TryGetError {
+    // Switchboard patch (PATCHED.md): every NULL read as an `Option` comes
+    // here, and `{:?}` escapes a name char by char. A name that needs no
+    // escaping gets the same text, quoted directly.
+    if let Some(name) = idx
+        .as_str()
+        .filter(|name| name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    {
+        let mut quoted = String::with_capacity(name.len() + 2);
+        quoted.push('"');
+        quoted.push_str(name);
+        quoted.push('"');
+        return TryGetError::Null(quoted);
+    }
     TryGetError::Null(format!("{idx:?}"))
 }
 
