@@ -30,6 +30,7 @@ pub mod interactions;
 pub mod migration;
 pub mod outbox;
 pub mod phone_calls;
+mod point_reader;
 mod sql;
 mod sqlite_point_reader;
 mod sqlite_statements;
@@ -40,6 +41,7 @@ mod wal_vfs;
 mod writer;
 
 pub use error::StoreError;
+use point_reader::PointReader;
 pub use writer::Undo;
 use writer::Writer;
 
@@ -148,7 +150,7 @@ pub struct Store {
 #[derive(Debug)]
 struct Inner {
     reader: DatabaseConnection,
-    point_reader: DatabaseConnection,
+    point_reader: PointReader,
     writer: Writer,
     backend: Backend,
     /// Signalled after every committed write; the event hub waits on it
@@ -200,7 +202,7 @@ impl Store {
         let committed_sequence = Some(connection.committed_sequence());
         let writer = Writer::spawn_batched(connection).await?;
         let reader = Database::connect(connect(options.max_connections.max(1))).await?;
-        let point_reader = sqlite_point_reader::PointReaders::open(&path)?.database().await?;
+        let point_reader = PointReader::Sqlite(sqlite_point_reader::PointReaders::open(&path)?);
         Ok(Store {
             inner: Arc::new(Inner {
                 reader,
@@ -236,7 +238,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 reader: db.clone(),
-                point_reader: db.clone(),
+                point_reader: PointReader::Pooled(db.clone()),
                 writer: Writer::Pooled(db),
                 backend: Backend::Postgres,
                 committed: Arc::default(),
@@ -268,7 +270,7 @@ impl Store {
     /// transaction. On SQLite they run in place on the calling thread
     /// (`sqlite_point_reader`), so use it only for bounded work; on
     /// PostgreSQL it is the pool of [`Store::reader`].
-    pub fn point_reader(&self) -> &DatabaseConnection {
+    fn point_reader(&self) -> &PointReader {
         &self.inner.point_reader
     }
 

@@ -19,10 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, ProxyDatabaseTrait, ProxyExecResult, ProxyRow, RuntimeErr,
-    Statement,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyRow, QueryResult, RuntimeErr, Statement};
 
 use super::sqlite_writer::{ColumnCache, STATEMENT_CACHE, run_query};
 
@@ -55,13 +52,6 @@ impl PointReaders {
         let first = readers.connect()?;
         readers.put_back(first);
         Ok(readers)
-    }
-
-    /// A SeaORM connection whose every query runs on one of these
-    /// connections, in place.
-    pub(super) async fn database(self: &Arc<Self>) -> Result<DatabaseConnection, DbErr> {
-        let proxy: Box<dyn ProxyDatabaseTrait> = Box::new(Proxy(self.clone()));
-        sea_orm::Database::connect_proxy(DbBackend::Sqlite, Arc::new(proxy)).await
     }
 
     fn connect(&self) -> Result<Reader, DbErr> {
@@ -103,43 +93,46 @@ impl PointReaders {
     }
 }
 
-/// The proxy SeaORM calls. Only queries outside a transaction make sense
-/// here; anything else is refused or ignored, loudly.
-#[derive(Debug)]
-struct Proxy(Arc<PointReaders>);
-
+/// Runs each query on one of the connections, in place; a read-only
+/// SeaORM connection. Implemented directly rather than through SeaORM's
+/// proxy: `DatabaseConnection`'s query future holds the states of every
+/// driver it was built with, about 9 KB, and was copied twice into boxes
+/// per lookup (docs/performance.md, "tenth session").
 #[async_trait::async_trait]
-impl ProxyDatabaseTrait for Proxy {
-    async fn query(&self, statement: Statement) -> Result<Vec<ProxyRow>, DbErr> {
-        self.0.query(&statement)
+impl ConnectionTrait for PointReaders {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Sqlite
     }
 
-    async fn execute(&self, statement: Statement) -> Result<ProxyExecResult, DbErr> {
-        Err(DbErr::Exec(RuntimeErr::Internal(format!(
-            "the SQLite point reader is read-only: {}",
-            statement.sql
-        ))))
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        Err(read_only(&statement.sql))
     }
 
-    async fn begin(&self) {
-        tracing::error!("a transaction was begun on the SQLite point reader; its statements run alone");
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        Err(read_only(sql))
     }
 
-    async fn commit(&self) {}
-
-    async fn rollback(&self) {}
-
-    async fn ping(&self) -> Result<(), DbErr> {
-        self.0
-            .query(&Statement::from_string(DbBackend::Sqlite, "SELECT 1"))
-            .map(drop)
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(self.query(&statement)?.into_iter().next().map(QueryResult::from))
     }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        Ok(self
+            .query(&statement)?
+            .into_iter()
+            .map(QueryResult::from)
+            .collect())
+    }
+}
+
+fn read_only(sql: &str) -> DbErr {
+    DbErr::Exec(RuntimeErr::Internal(format!(
+        "the SQLite point reader is read-only: {sql}"
+    )))
 }
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, Statement};
-
     use super::*;
 
     #[tokio::test]
@@ -153,7 +146,7 @@ mod tests {
                  INSERT INTO t VALUES ('a', 1, '{\"k\": 2}');",
             )
             .unwrap();
-        let db = PointReaders::open(&path).unwrap().database().await.unwrap();
+        let db = PointReaders::open(&path).unwrap();
         let select = |id: &str| {
             Statement::from_sql_and_values(
                 DbBackend::Sqlite,
@@ -174,6 +167,8 @@ mod tests {
 
         let write = Statement::from_string(DbBackend::Sqlite, "DELETE FROM t");
         let refused = db.execute_raw(write).await.unwrap_err();
+        assert!(refused.to_string().contains("read-only"), "{refused}");
+        let refused = db.execute_unprepared("DELETE FROM t").await.unwrap_err();
         assert!(refused.to_string().contains("read-only"), "{refused}");
         let count: i64 = writer
             .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
