@@ -5,7 +5,7 @@
 #                               then creates with scattered call ids ÷ no-op
 #   scripts/bench.sh cpu        server (per thread) and load-generator CPU per request, idle share (SQLite)
 #   scripts/bench.sh sched      why the cores go idle: `perf sched` of each load, by thread (needs perf)
-#   scripts/bench.sh instructions  server instructions per no-op and per create (needs valgrind)
+#   scripts/bench.sh instructions  server instructions per no-op, create and get (needs valgrind)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
 #   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench (two-row and one-row)
 #   scripts/bench.sh list       list latency at 10k vs 1M interactions
@@ -164,7 +164,9 @@ sched() {
 # in flight, and an idle run of the same server (start-up and shutdown) is
 # taken off the total. Rates on a shared host drift by more than a few per
 # cent between runs; these counts do not, so they show changes the rates
-# cannot. Not part of `all`: it needs valgrind and a few minutes.
+# cannot. They are instructions, not time: valgrind counts each byte a
+# `rep movsb` moves (glibc's `memcpy` of a few KiB and more) as one.
+# Not part of `all`: it needs valgrind and a few minutes.
 #
 # callgrind_run SCENARIO|idle: sets CG_OK (requests served) and CG_TOTAL
 # (the server's instructions). Runs in this shell, so the exit trap stops
@@ -196,7 +198,7 @@ instructions() {
   callgrind_run idle
   idle=$CG_TOTAL
   echo "idle run (start-up and shutdown): $idle instructions"
-  for scenario in health create-interaction; do
+  for scenario in health create-interaction get-interaction; do
     callgrind_run "$scenario"
     python3 - "$scenario" "$CG_OK" "$CG_TOTAL" "$idle" <<'PY'
 import sys
