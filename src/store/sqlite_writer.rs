@@ -333,9 +333,11 @@ impl State {
 
 /// The result columns of each statement run on one connection: name and how
 /// to decode. Looking them up again for every query cost a get about 5% of
-/// its CPU (two allocations per column, and SQLite's metadata calls).
+/// its CPU (two allocations per column, and SQLite's metadata calls). Keyed
+/// with foldhash, as the writer's statements are (`sqlite_statements`): the
+/// key is the SQL text, hashed on every query.
 #[derive(Debug, Default)]
-pub(super) struct ColumnCache(HashMap<String, Box<[Column]>>);
+pub(super) struct ColumnCache(HashMap<String, Box<[Column]>, foldhash::fast::RandomState>);
 
 /// A result column: its position, name and how to decode it.
 #[derive(Debug)]
@@ -533,7 +535,7 @@ impl ProxyDatabaseTrait for Proxy {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 
     use super::*;
 
@@ -566,6 +568,14 @@ mod tests {
         )
     }
 
+    /// The one row `sql` returns.
+    async fn one_row(db: &DatabaseConnection, sql: &str) -> QueryResult {
+        db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
+            .await
+            .unwrap()
+            .expect("a row")
+    }
+
     async fn names(db: &DatabaseConnection) -> Vec<String> {
         db.query_all_raw(Statement::from_string(
             DbBackend::Sqlite,
@@ -582,8 +592,7 @@ mod tests {
     async fn a_repeated_query_sees_columns_added_since_it_last_ran() {
         let (_dir, _conn, db) = open().await;
         db.execute_raw(insert("a")).await.unwrap();
-        let everything = || Statement::from_string(DbBackend::Sqlite, "SELECT * FROM t");
-        let before = db.query_one_raw(everything()).await.unwrap().unwrap();
+        let before = one_row(&db, "SELECT * FROM t").await;
         assert!(
             before.try_get::<String>("", "added").is_err(),
             "no such column yet"
@@ -591,7 +600,7 @@ mod tests {
         db.execute_unprepared("ALTER TABLE t ADD COLUMN added text DEFAULT 'yes'")
             .await
             .unwrap();
-        let after = db.query_one_raw(everything()).await.unwrap().unwrap();
+        let after = one_row(&db, "SELECT * FROM t").await;
         assert_eq!(after.try_get::<String>("", "added").unwrap(), "yes");
         assert!(
             after.try_get::<bool>("", "flag").unwrap(),
@@ -604,11 +613,7 @@ mod tests {
         let (_dir, _conn, db) = open().await;
         let inserted = db.execute_raw(insert("a")).await.unwrap();
         assert_eq!((inserted.rows_affected(), inserted.last_insert_id()), (1, 1));
-        let row = db
-            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT * FROM t"))
-            .await
-            .unwrap()
-            .unwrap();
+        let row = one_row(&db, "SELECT * FROM t").await;
         assert_eq!(row.try_get::<i64>("", "id").unwrap(), 1);
         assert!(row.try_get::<bool>("", "flag").unwrap());
         assert_eq!(
@@ -622,14 +627,7 @@ mod tests {
             [Value::String(None), Value::Bool(None), Value::Json(None)],
         );
         db.execute_raw(nulls).await.unwrap();
-        let row = db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "SELECT * FROM t WHERE id = 2",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
+        let row = one_row(&db, "SELECT * FROM t WHERE id = 2").await;
         assert_eq!(row.try_get::<Option<String>>("", "name").unwrap(), None);
         assert_eq!(row.try_get::<Option<bool>>("", "flag").unwrap(), None);
         assert_eq!(row.try_get::<Option<Option<i64>>>("", "raw").unwrap(), Some(None));
@@ -649,14 +647,7 @@ mod tests {
     async fn rows_are_read_by_name_whatever_the_column_order() {
         let (_dir, _conn, db) = open().await;
         db.execute_raw(insert("a")).await.unwrap();
-        let row = db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "SELECT raw, name, 7 AS zeta, id, 8 AS alpha, flag FROM t",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
+        let row = one_row(&db, "SELECT raw, name, 7 AS zeta, id, 8 AS alpha, flag FROM t").await;
         assert_eq!(row.try_get::<String>("", "name").unwrap(), "a");
         assert_eq!(row.try_get::<i64>("", "id").unwrap(), 1);
         assert_eq!(row.try_get::<i64>("", "zeta").unwrap(), 7);
@@ -665,11 +656,7 @@ mod tests {
         assert_eq!(row.try_get::<Vec<u8>>("", "raw").unwrap(), vec![0, 255]);
         // Of two columns with one name, the later one is read, as before
         // the columns were sorted.
-        let twice = db
-            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT 1 AS x, 2 AS x"))
-            .await
-            .unwrap()
-            .unwrap();
+        let twice = one_row(&db, "SELECT 1 AS x, 2 AS x").await;
         assert_eq!(twice.try_get::<i64>("", "x").unwrap(), 2);
     }
 
