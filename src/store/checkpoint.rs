@@ -17,8 +17,16 @@
 //! ([`Checkpointer::restart_due`]): it copies only what arrived since the
 //! last background pass, and the writer's next transaction restarts the log.
 //!
+//! Every write waits while the writer runs that pass, so this thread first
+//! makes it short ([`catch_up`]): passes back to back until one finds little
+//! new, then a sync of the database file. SQLite syncs the database only
+//! after a pass that reaches the end of the WAL, which a pass beside a busy
+//! writer never does; without this sync the writer's pass flushed every page
+//! copied since the last restart.
+//!
 //! Durability is unchanged: a checkpoint syncs the WAL before copying and the
 //! database after, at the store's `synchronous` level.
+#![allow(unsafe_code)]
 
 use std::path::Path;
 use std::sync::Arc;
@@ -27,7 +35,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, ffi};
 
 /// Least time between checkpoints: at most ten a second, each copying what
 /// the commits since the last one wrote.
@@ -39,6 +47,11 @@ const RESTART_PAGES: i64 = 16_384;
 /// the writer so it can truncate the log (readers that never let go would
 /// otherwise let it grow without bound). 65,536 pages is 256 MiB.
 const TRUNCATE_AFTER_PAGES: i64 = 65_536;
+/// Most passes [`catch_up`] runs before it hands the restart to the writer.
+const CATCH_UP_PASSES: u32 = 4;
+/// A catch-up pass that copies fewer frames than this (1 MiB of 4 KiB pages)
+/// ends the catch-up: the writer's own pass will be about as short.
+const CAUGHT_UP_FRAMES: i64 = 256;
 
 /// Wakes the checkpoint thread; it ends when this is dropped.
 #[derive(Debug)]
@@ -84,19 +97,34 @@ impl Checkpointer {
 
 /// A `PASSIVE` checkpoint on `conn`; returns the WAL's size in pages.
 pub(super) fn passive(conn: &Connection) -> rusqlite::Result<i64> {
-    wal_checkpoint(conn, "PASSIVE")
+    wal_checkpoint(conn, "PASSIVE").map(|pass| pass.wal_frames)
 }
 
-fn wal_checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<i64> {
+/// What a checkpoint pass reports, in WAL frames (one page each).
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    /// Frames in the WAL.
+    wal_frames: i64,
+    /// Frames copied into the database, by this pass or earlier ones.
+    checkpointed: i64,
+}
+
+fn wal_checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<Pass> {
     conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
-        row.get::<_, i64>(1)
+        Ok(Pass {
+            wal_frames: row.get(1)?,
+            checkpointed: row.get(2)?,
+        })
     })
 }
 
 fn run(conn: &Connection, woken: &Receiver<()>, wal_pages: &AtomicI64) {
     while woken.recv().is_ok() {
-        if let Some(pages) = checkpoint(conn) {
-            wal_pages.store(pages, Ordering::Relaxed);
+        if let Some(pass) = checkpoint(conn) {
+            if pass.wal_frames >= RESTART_PAGES {
+                catch_up(conn, pass);
+            }
+            wal_pages.store(pass.wal_frames, Ordering::Relaxed);
         }
         thread::sleep(SPACING);
     }
@@ -104,20 +132,95 @@ fn run(conn: &Connection, woken: &Receiver<()>, wal_pages: &AtomicI64) {
     checkpoint(conn);
 }
 
-fn checkpoint(conn: &Connection) -> Option<i64> {
-    match passive(conn) {
-        Ok(pages) if pages > TRUNCATE_AFTER_PAGES => match wal_checkpoint(conn, "TRUNCATE") {
-            Ok(pages) => Some(pages),
+fn checkpoint(conn: &Connection) -> Option<Pass> {
+    match wal_checkpoint(conn, "PASSIVE") {
+        Ok(pass) if pass.wal_frames > TRUNCATE_AFTER_PAGES => match wal_checkpoint(conn, "TRUNCATE") {
+            Ok(pass) => Some(pass),
             Err(error) => {
-                tracing::warn!(%error, pages, "SQLite WAL could not be truncated; retrying later");
-                Some(pages)
+                tracing::warn!(%error, pages = pass.wal_frames, "SQLite WAL could not be truncated; retrying later");
+                Some(pass)
             }
         },
-        Ok(pages) => Some(pages),
+        Ok(pass) => Some(pass),
         Err(error) => {
             tracing::warn!(%error, "SQLite checkpoint failed; retrying after the next commit");
             None
         }
+    }
+}
+
+/// Leaves the writer's restart pass (module docs) little to do: copies what
+/// the writer committed meanwhile, pass after pass while each still finds
+/// [`CAUGHT_UP_FRAMES`] or more, then syncs the database file so the
+/// writer's pass syncs only the pages copied after it. A failure here only
+/// makes that pass longer, so it is logged and the restart goes ahead.
+/// Returns the last pass.
+fn catch_up(conn: &Connection, mut last: Pass) -> Pass {
+    for _ in 0..CATCH_UP_PASSES {
+        match wal_checkpoint(conn, "PASSIVE") {
+            Ok(pass) => {
+                // Negative if the writer restarted the WAL meanwhile.
+                let copied = pass.checkpointed - last.checkpointed;
+                last = pass;
+                if copied < CAUGHT_UP_FRAMES {
+                    break;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "SQLite checkpoint failed before a WAL restart");
+                return last;
+            }
+        }
+    }
+    if let Err(error) = sync_database(conn) {
+        tracing::warn!(%error, "syncing the SQLite database before a WAL restart failed");
+    }
+    // The sync takes milliseconds; copy what was committed meanwhile.
+    match wal_checkpoint(conn, "PASSIVE") {
+        Ok(pass) => pass,
+        Err(error) => {
+            tracing::warn!(%error, "SQLite checkpoint failed before a WAL restart");
+            last
+        }
+    }
+}
+
+/// Syncs `conn`'s main database file through its own VFS handle, the way
+/// SQLite syncs it at the end of a checkpoint. (A second file descriptor
+/// would do as well until it closes: closing any descriptor of a file drops
+/// every POSIX lock the process holds on it, SQLite's included.)
+fn sync_database(conn: &Connection) -> rusqlite::Result<()> {
+    let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: `conn.handle()` is a live connection owned by this thread, and
+    // SQLITE_FCNTL_FILE_POINTER writes one `sqlite3_file` pointer (the main
+    // database's, owned by SQLite and valid while the connection is open and
+    // idle) into `file`.
+    let rc = unsafe {
+        ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            ffi::SQLITE_FCNTL_FILE_POINTER,
+            (&raw mut file).cast(),
+        )
+    };
+    if rc != ffi::SQLITE_OK {
+        return Err(rusqlite::Error::SqliteFailure(ffi::Error::new(rc), None));
+    }
+    // SAFETY: `file` from above, null or valid; its methods are null when
+    // there is no file (an in-memory database).
+    let Some(sync) = (unsafe { file.as_ref() })
+        .and_then(|file| unsafe { file.pMethods.as_ref() })
+        .and_then(|methods| methods.xSync)
+    else {
+        return Err(rusqlite::Error::SqliteFailure(
+            ffi::Error::new(ffi::SQLITE_NOTFOUND),
+            Some("the database has no file to sync".to_owned()),
+        ));
+    };
+    // SAFETY: the file's own xSync on the file, as SQLite's pager calls it.
+    match unsafe { sync(file, ffi::SQLITE_SYNC_NORMAL) } {
+        ffi::SQLITE_OK => Ok(()),
+        rc => Err(rusqlite::Error::SqliteFailure(ffi::Error::new(rc), None)),
     }
 }
 
@@ -170,5 +273,59 @@ mod tests {
             .unwrap();
         assert_eq!(count, 9 * 50);
         drop(checkpointer);
+    }
+
+    #[test]
+    fn a_catch_up_copies_what_the_writer_committed_after_the_last_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
+                 CREATE TABLE t (x text);",
+            )
+            .unwrap();
+        let insert = |rows: i64| {
+            for _ in 0..rows {
+                writer
+                    .execute("INSERT INTO t VALUES (?)", ["x".repeat(4000)])
+                    .unwrap();
+            }
+        };
+        insert(10);
+        let conn = Connection::open(&path).unwrap();
+        let first = wal_checkpoint(&conn, "PASSIVE").unwrap();
+        assert_eq!(first.checkpointed, first.wal_frames);
+        // Each row is a page of its own: more than one catch-up pass's worth.
+        insert(2 * CAUGHT_UP_FRAMES);
+
+        let last = catch_up(&conn, first);
+        assert!(
+            last.wal_frames >= first.wal_frames + 2 * CAUGHT_UP_FRAMES,
+            "{last:?} after {first:?}"
+        );
+        assert_eq!(
+            last.checkpointed, last.wal_frames,
+            "everything committed is copied"
+        );
+        // So the writer's own pass, the one every write waits for, copies
+        // nothing, and its next commit restarts the log.
+        let writers_pass = wal_checkpoint(&writer, "PASSIVE").unwrap();
+        assert_eq!(writers_pass.checkpointed, last.wal_frames);
+        insert(1);
+        assert!(wal_checkpoint(&writer, "PASSIVE").unwrap().wal_frames < 10);
+    }
+
+    #[test]
+    fn the_database_file_is_synced_through_sqlites_own_handle() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("s.db")).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x text);")
+            .unwrap();
+        sync_database(&conn).unwrap();
+        let in_memory = Connection::open_in_memory().unwrap();
+        let error = sync_database(&in_memory).unwrap_err();
+        assert!(error.to_string().contains("no file to sync"), "{error}");
     }
 }
