@@ -19,7 +19,7 @@
 //!
 //! Every write waits while the writer runs that pass, so this thread first
 //! makes it short ([`catch_up`]): passes back to back until one finds little
-//! new, then a sync of the database file. SQLite syncs the database only
+//! new, a sync of the database file, and a last pass. SQLite syncs the database only
 //! after a pass that reaches the end of the WAL, which a pass beside a busy
 //! writer never does; without this sync the writer's pass flushed every page
 //! copied since the last restart.
