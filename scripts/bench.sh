@@ -6,11 +6,12 @@
 #   scripts/bench.sh cpu        server (per thread) and load-generator CPU per request, idle share (SQLite)
 #   scripts/bench.sh sched      why the cores go idle: `perf sched` of each load, by thread (needs perf)
 #   scripts/bench.sh instructions  server instructions per no-op, create and get (needs valgrind)
+#   scripts/bench.sh restarts   how long each WAL restart stops the SQLite writer (needs strace)
 #   scripts/bench.sh sync       SQLite synchronous=FULL ÷ NORMAL
 #   scripts/bench.sh postgres   PostgreSQL create at 32 clients vs pgbench (two-row and one-row)
 #   scripts/bench.sh list       list latency at 10k vs 1M interactions
 #   scripts/bench.sh fanout     10k Watch subscribers, publish→delivery p99
-#   scripts/bench.sh all        everything above except sched and instructions
+#   scripts/bench.sh all        everything above except sched, instructions and restarts
 #
 # Needs `cargo build --release` first. Each part starts its own server on a
 # fresh database under $WORK (default: a temporary directory) and prints the
@@ -159,6 +160,28 @@ sched() {
   stop
 }
 
+# How long each WAL restart stops the writer (scripts/wal_restarts.py): the
+# writer's and the checkpoint thread's syncs and truncations, timed by
+# strace for 8 s in the middle of a create load (about one restart per
+# 64 MiB of WAL). Not part of `all`: it needs strace.
+restarts() {
+  log "WAL restarts during creates, SQLite (synchronous=normal)"
+  start "sqlite://$WORK/restarts.db?mode=rwc"
+  "$BIN" bench --target "http://127.0.0.1:$PORT" --token "$TOKEN" \
+    --duration 14s --warmup 0s --rounds 1 --scenario create-interaction >"$WORK/restarts.bench" 2>&1 &
+  local client=$! writer task
+  sleep 4
+  for task in /proc/"$SERVER_PID"/task/*; do
+    [ "$(cat "$task/comm")" = sqlite-writer ] && writer=${task##*/}
+  done
+  timeout 8 strace -f -T -tt --seccomp-bpf -e trace=fsync,fdatasync,ftruncate \
+    -p "$SERVER_PID" -o "$WORK/restarts.strace" 2>/dev/null || true
+  wait "$client"
+  python3 scripts/wal_restarts.py "$WORK/restarts.strace" "$writer"
+  tail -1 "$WORK/restarts.bench"
+  stop
+}
+
 # Server instructions per request, counted by callgrind (valgrind): the
 # server runs under it while one scenario loads it for $CG_DURATION at 64
 # in flight, and an idle run of the same server (start-up and shutdown) is
@@ -290,6 +313,7 @@ case "${1:-all}" in
   cpu) cpu ;;
   sched) sched ;;
   instructions) instructions ;;
+  restarts) restarts ;;
   all) ratios; cpu; sync_modes; postgres; list; fanout ;;
-  *) echo "usage: $0 [ratios|cpu|sched|instructions|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [ratios|cpu|sched|instructions|restarts|sync|postgres|list|fanout|all]" >&2; exit 2 ;;
 esac
