@@ -43,6 +43,12 @@ const SPACING: Duration = Duration::from_millis(100);
 /// WAL size, in pages, from which the writer restarts the log (16,384
 /// pages is 64 MiB, about a second of creates at full speed).
 const RESTART_PAGES: i64 = 16_384;
+/// The writer's `journal_size_limit`: a restart trims the WAL file to this
+/// many bytes. It is above one restart cycle's log ([`RESTART_PAGES`] and
+/// what arrives until the restart), so the file is not cut and grown again
+/// on every cycle; the cut took the writer, and every write queued behind
+/// it, up to 12 ms.
+pub(super) const WAL_SIZE_LIMIT: i64 = 128 << 20;
 /// WAL size, in pages, past which a checkpoint also waits for readers and
 /// the writer so it can truncate the log (readers that never let go would
 /// otherwise let it grow without bound). 65,536 pages is 256 MiB.
@@ -156,33 +162,25 @@ fn checkpoint(conn: &Connection) -> Option<Pass> {
 /// makes that pass longer, so it is logged and the restart goes ahead.
 /// Returns the last pass.
 fn catch_up(conn: &Connection, mut last: Pass) -> Pass {
+    let pass = || {
+        wal_checkpoint(conn, "PASSIVE")
+            .inspect_err(|error| tracing::warn!(%error, "SQLite checkpoint failed before a WAL restart"))
+            .ok()
+    };
     for _ in 0..CATCH_UP_PASSES {
-        match wal_checkpoint(conn, "PASSIVE") {
-            Ok(pass) => {
-                // Negative if the writer restarted the WAL meanwhile.
-                let copied = pass.checkpointed - last.checkpointed;
-                last = pass;
-                if copied < CAUGHT_UP_FRAMES {
-                    break;
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "SQLite checkpoint failed before a WAL restart");
-                return last;
-            }
+        let Some(next) = pass() else { return last };
+        // Negative if the writer restarted the WAL meanwhile.
+        let copied = next.checkpointed - last.checkpointed;
+        last = next;
+        if copied < CAUGHT_UP_FRAMES {
+            break;
         }
     }
     if let Err(error) = sync_database(conn) {
         tracing::warn!(%error, "syncing the SQLite database before a WAL restart failed");
     }
     // The sync takes milliseconds; copy what was committed meanwhile.
-    match wal_checkpoint(conn, "PASSIVE") {
-        Ok(pass) => pass,
-        Err(error) => {
-            tracing::warn!(%error, "SQLite checkpoint failed before a WAL restart");
-            last
-        }
-    }
+    pass().unwrap_or(last)
 }
 
 /// Syncs `conn`'s main database file through its own VFS handle, the way
@@ -232,23 +230,35 @@ mod tests {
         std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len()) / 4096
     }
 
-    #[test]
-    fn commits_are_checkpointed_off_the_writer_and_the_wal_restarts() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let writer = Connection::open(&path).unwrap();
+    /// A connection to a new WAL database at `path` with one table, `t`,
+    /// that checkpoints only when told to.
+    fn wal_writer(path: &Path) -> Connection {
+        let writer = Connection::open(path).unwrap();
         writer
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
                  CREATE TABLE t (x text);",
             )
             .unwrap();
+        writer
+    }
+
+    /// Commits a row into `t` that fills a page of its own.
+    fn insert_page(writer: &Connection) {
+        writer
+            .execute("INSERT INTO t VALUES (?)", ["x".repeat(4000)])
+            .unwrap();
+    }
+
+    #[test]
+    fn commits_are_checkpointed_off_the_writer_and_the_wal_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let writer = wal_writer(&path);
         let checkpointer = Checkpointer::spawn(&path, "NORMAL").unwrap();
         let write_round = || {
             for _ in 0..50 {
-                writer
-                    .execute("INSERT INTO t VALUES (?)", ["x".repeat(4000)])
-                    .unwrap();
+                insert_page(&writer);
                 checkpointer.committed();
             }
         };
@@ -279,18 +289,10 @@ mod tests {
     fn a_catch_up_copies_what_the_writer_committed_after_the_last_pass() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        let writer = Connection::open(&path).unwrap();
-        writer
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
-                 CREATE TABLE t (x text);",
-            )
-            .unwrap();
+        let writer = wal_writer(&path);
         let insert = |rows: i64| {
             for _ in 0..rows {
-                writer
-                    .execute("INSERT INTO t VALUES (?)", ["x".repeat(4000)])
-                    .unwrap();
+                insert_page(&writer);
             }
         };
         insert(10);

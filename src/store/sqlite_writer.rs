@@ -127,16 +127,13 @@ impl WriterConnection {
         // 262,145 meanwhile), so a larger cache costs more than its misses
         // save: with call ids in random order, 8 MiB sustained more creates
         // than 64 MiB in every alternating run (docs/performance.md).
-        // wal_autocheckpoint: checkpoints run on their own thread
-        // (`super::checkpoint`); journal_size_limit: the WAL file shrinks
-        // back to 128 MiB when it restarts, which is more than the log of
-        // one restart cycle (64 MiB and what arrives until the restart), so
-        // the file is not cut and grown again on every cycle: the cut took
-        // the writer, and every write queued behind it, up to 12 ms.
+        // wal_autocheckpoint and journal_size_limit: checkpoints and WAL
+        // restarts are `super::checkpoint`'s.
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192;
-             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 134217728;"
+             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {};",
+            checkpoint::WAL_SIZE_LIMIT
         ))
         .map_err(fail)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
