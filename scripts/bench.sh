@@ -3,7 +3,8 @@
 #
 #   scripts/bench.sh ratios     creates (gRPC and their REST twins), replay, get ÷ no-op (SQLite);
 #                               then creates with scattered call ids ÷ no-op
-#   scripts/bench.sh cpu        server (per thread) and load-generator CPU per request, idle share (SQLite)
+#   scripts/bench.sh cpu        server (per thread) and load-generator CPU per request, idle share (SQLite);
+#                               SCENARIOS="health create-interaction …" picks the scenarios, in order
 #   scripts/bench.sh sched      why the cores go idle: `perf sched` of each load, by thread (needs perf)
 #   scripts/bench.sh instructions  server instructions per no-op, create and get (needs valgrind)
 #   scripts/bench.sh restarts   how long each WAL restart stops the SQLite writer (needs strace)
@@ -100,8 +101,8 @@ cpu() {
   start "sqlite://$WORK/cpu.db?mode=rwc"
   local ticks
   ticks=$(getconf CLK_TCK)
-  for scenario in health create-interaction create-phone-call rest-create-phone-call \
-    find-phone-call-and-publish rest-find-phone-call get-interaction; do
+  for scenario in ${SCENARIOS:-health create-interaction create-phone-call rest-create-phone-call \
+    find-phone-call-and-publish rest-find-phone-call get-interaction}; do
     local client
     server_ticks >"$WORK/threads.before"
     machine_ticks >"$WORK/machine.before"
