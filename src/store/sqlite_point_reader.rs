@@ -97,7 +97,7 @@ impl PointReaders {
 /// SeaORM connection. Implemented directly rather than through SeaORM's
 /// proxy: `DatabaseConnection`'s query future holds the states of every
 /// driver it was built with, about 9 KB, and was copied twice into boxes
-/// per lookup (docs/performance.md, "tenth session").
+/// per lookup (docs/performance-history.md, "tenth session").
 #[async_trait::async_trait]
 impl ConnectionTrait for PointReaders {
     fn get_database_backend(&self) -> DbBackend {

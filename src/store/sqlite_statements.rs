@@ -13,7 +13,7 @@
 //! Only the writer's `INSERT`/`UPDATE`/`DELETE`s come here (no rows to
 //! read); queries and transaction control keep rusqlite's cache. Callgrind:
 //! 173.5K server instructions per create before, 169.2K after
-//! (docs/performance.md, ninth session).
+//! (docs/performance-history.md, ninth session).
 #![allow(unsafe_code)]
 
 use std::collections::HashMap;

@@ -126,7 +126,8 @@ impl WriterConnection {
         // the page cache's whole hash table (SQLite parks a page at number
         // 262,145 meanwhile), so a larger cache costs more than its misses
         // save: with call ids in random order, 8 MiB sustained more creates
-        // than 64 MiB in every alternating run (docs/performance.md).
+        // than 64 MiB in every alternating run (docs/performance-history.md,
+        // third session).
         // wal_autocheckpoint and journal_size_limit: checkpoints and WAL
         // restarts are `super::checkpoint`'s.
         conn.execute_batch(&format!(

@@ -3,10 +3,10 @@
 //! SQLite appends every WAL frame with two `pwrite`s, its 24-byte header
 //! and then its page, so a commit of 18 pages costs 36 system calls. On the
 //! writer thread those were a quarter of its time per create
-//! (docs/performance.md). This VFS wraps the platform's default one and
-//! changes a single thing: writes to a WAL file that continue where the
-//! previous one ended are gathered in memory and reach the file in one
-//! write, at the latest
+//! (docs/performance-history.md, fourth session). This VFS wraps the
+//! platform's default one and changes a single thing: writes to a WAL file
+//! that continue where the previous one ended are gathered in memory and
+//! reach the file in one write, at the latest
 //!
 //! - when the page of a commit frame (a frame header with a non-zero
 //!   database size, as the WAL format defines it) has been written, before
