@@ -19,10 +19,10 @@
 //!
 //! Every write waits while the writer runs that pass, so this thread first
 //! makes it short ([`catch_up`]): passes back to back until one finds little
-//! new, a sync of the database file, and a last pass. SQLite syncs the database only
-//! after a pass that reaches the end of the WAL, which a pass beside a busy
-//! writer never does; without this sync the writer's pass flushed every page
-//! copied since the last restart.
+//! new, a sync of the database file, and a last pass. SQLite syncs the
+//! database only after a pass that reaches the end of the WAL, which a pass
+//! beside a busy writer never does; without this sync the writer's pass
+//! flushed every page copied since the last restart.
 //!
 //! Durability is unchanged: a checkpoint syncs the WAL before copying and the
 //! database after, at the store's `synchronous` level.
@@ -127,9 +127,11 @@ fn wal_checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<Pass> {
 fn run(conn: &Connection, woken: &Receiver<()>, wal_pages: &AtomicI64) {
     while woken.recv().is_ok() {
         if let Some(pass) = checkpoint(conn) {
-            if pass.wal_frames >= RESTART_PAGES {
-                catch_up(conn, pass);
-            }
+            let pass = if pass.wal_frames >= RESTART_PAGES {
+                catch_up(conn, pass)
+            } else {
+                pass
+            };
             wal_pages.store(pass.wal_frames, Ordering::Relaxed);
         }
         thread::sleep(SPACING);
